@@ -1,0 +1,139 @@
+# Duet -- a teaching kernel. Run "make help" for the targets.
+#
+#   make qemu                 boot RISC-V Duet to its monitor (Ctrl-A X quits)
+#   make test                 every test: host unit tests + graded kernel tests
+#   make ARCH=x86_64 qemu     the same kernel on x86-64
+
+ARCH ?= riscv
+ARCHES := riscv
+BUILD  := build
+OBJDIR := $(BUILD)/$(ARCH)
+
+# When ARCH is not given, "make grade" grades every architecture.
+ifeq ($(origin ARCH),file)
+GRADE_ARCHES := $(ARCHES)
+else
+GRADE_ARCHES := $(ARCH)
+endif
+
+REQUIRED_TOOLS := gcc python3
+
+# "make V=1" shows the full commands.
+Q := $(if $(V),,@)
+include arch/$(ARCH)/arch.mk
+
+# ---- Kernel build --------------------------------------------------------
+
+CC      := $(CROSS)gcc
+OBJCOPY := $(CROSS)objcopy
+OBJDUMP := $(CROSS)objdump
+
+# -fno-tree-loop-distribute-patterns: stop GCC turning the loop inside
+# memset() into a call to memset(). -fno-omit-frame-pointer: backtraces.
+# -fno-toplevel-reorder: tests run in the order they are written.
+CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+	  -ffreestanding -fno-builtin-printf -fno-common -fno-pie \
+	  -fno-stack-protector -fno-omit-frame-pointer \
+	  -fno-tree-loop-distribute-patterns -fno-toplevel-reorder \
+	  -I. $(ARCH_CFLAGS) -MMD -MP
+LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none $(ARCH_LDFLAGS)
+
+KERNEL_SRCS := $(wildcard kernel/*.c mm/*.c tests/kernel/*.c) \
+	       $(wildcard arch/$(ARCH)/*.c arch/$(ARCH)/*.S)
+KERNEL_OBJS := $(patsubst %,$(OBJDIR)/%.o,$(KERNEL_SRCS))
+
+.PHONY: all kernel
+all kernel: tools-check $(KERNEL_IMAGE)
+
+$(OBJDIR)/kernel.elf: $(KERNEL_OBJS) arch/$(ARCH)/kernel.ld
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(KERNEL_OBJS) -lgcc
+
+$(OBJDIR)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(OBJDIR)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(CC) $(CFLAGS) -D__ASSEMBLY__ -c -o $@ $<
+
+-include $(KERNEL_OBJS:.o=.d)
+
+# ---- Running it --------------------------------------------------------------
+
+CMDLINE ?=
+GDBPORT ?= 1234
+
+.PHONY: qemu qemu-gdb gdb
+qemu: all
+	$(QEMU) $(QEMU_ARGS) -nographic
+
+qemu-gdb: all
+	@echo "*** QEMU is waiting for gdb on port $(GDBPORT): run 'make ARCH=$(ARCH) gdb' in another terminal"
+	$(QEMU) $(QEMU_ARGS) -nographic -S -gdb tcp::$(GDBPORT)
+
+gdb: $(KERNEL_IMAGE)
+	gdb-multiarch -q -x tools/gdb/$(ARCH).gdb
+
+# ---- Tests and grading ---------------------------------------------------------
+
+HOST_CC     := gcc
+HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
+	       -fsanitize=address,undefined -fno-sanitize-recover=all \
+	       -fno-omit-frame-pointer
+# The architecture-neutral sources the host tests link against.
+HOST_LIB_SRCS := $(wildcard mm/*.c) kernel/printf.c kernel/parse.c \
+		 kernel/spinlock.c kernel/cmdline.c kernel/errno.c \
+		 tests/host/host_arch.c
+HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
+
+$(BUILD)/host/test_%: tests/host/test_%.c $(HOST_LIB_SRCS) $(wildcard */*.h mm/*.h tests/host/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LIB_SRCS)
+
+.PHONY: host-tests kernels grade test
+host-tests: tools-check $(HOST_TESTS)
+	@python3 tools/run-host-tests $(HOST_TESTS)
+
+# Build the kernel for every architecture being graded.
+kernels: tools-check
+	@for a in $(GRADE_ARCHES); do $(MAKE) --no-print-directory ARCH=$$a kernel || exit 1; done
+
+GRADE_FLAGS ?=
+grade: kernels
+	python3 tests/grader/grade.py --arch $(subst $(space),$(comma),$(GRADE_ARCHES)) \
+		$(if $(LAB),--lab $(LAB)) $(if $(TESTS),--tests '$(TESTS)') $(GRADE_FLAGS)
+
+# Every test there is: host unit tests, grader self-tests, graded kernel tests.
+test: kernels $(HOST_TESTS)
+	@python3 tools/run-all-tests --arches "$(GRADE_ARCHES)" $(HOST_TESTS)
+
+# ---- Housekeeping -------------------------------------------------------------
+
+.PHONY: tools-check setup clean help
+tools-check:
+	@tools/setup --if-missing $(sort $(REQUIRED_TOOLS))
+
+setup:
+	tools/setup
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@echo "make [ARCH=riscv|x86_64] <target>"
+	@echo "  all        build the kernel (default)"
+	@echo "  qemu       boot it in QEMU; the serial console is your terminal (Ctrl-A X quits)"
+	@echo "  qemu-gdb   the same, stopped at the first instruction, waiting for gdb"
+	@echo "  gdb        attach gdb-multiarch to a 'make qemu-gdb' in another terminal"
+	@echo "  grade      boot the graded tests and print a score (LAB=n, TESTS=glob)"
+	@echo "  test       every test: host unit tests (ASan/UBSan) and all graded tests"
+	@echo "  setup      install the Debian packages Duet needs"
+	@echo "  clean      remove build/"
+
+empty :=
+space := $(empty) $(empty)
+comma := ,

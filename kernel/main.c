@@ -1,0 +1,71 @@
+/*
+ * kernel_main: the portable part of boot, the same on every architecture.
+ *
+ *   arch entry (asm) -> arch main (C) -> kernel_main
+ *       memory map -> (tests | monitor)
+ *
+ * With "test=<globs>" on the command line the kernel runs those tests,
+ * prints KTAP and exits QEMU with pass/fail; otherwise it starts the
+ * interactive monitor.
+ */
+#include "kernel/arch.h"
+#include "kernel/errno.h"
+#include "kernel/kernel.h"
+#include "kernel/ktest.h"
+#include "kernel/monitor.h"
+#include "kernel/panic.h"
+#include "kernel/printf.h"
+#include "mm/memmap.h"
+
+struct memmap boot_memmap;
+
+static void banner(void)
+{
+	kprintf("\nDuet %s on %s -- a teaching kernel\n", DUET_VERSION,
+		arch_name);
+	kprintf("command line: \"%s\"\n", arch_cmdline());
+}
+
+static void setup_memory_map(void)
+{
+	memmap_init(&boot_memmap);
+	arch_memmap(&boot_memmap);
+	int err = memmap_finalize(&boot_memmap);
+	if (err < 0)
+		panic("kernel_main: cannot normalise the memory map: %s",
+		      error_name(err));
+	if (boot_memmap.nusable == 0)
+		panic("kernel_main: the memory map has no usable RAM");
+}
+
+static void run_tests_and_exit(const char *patterns)
+{
+	int failed = ktest_run(patterns);
+
+	arch_exit(failed ? 1 : 0);
+}
+
+noreturn void kernel_main(void)
+{
+	char tests[128];
+
+	banner();
+	setup_memory_map();
+	memmap_print(&boot_memmap);
+
+	if (cmdline_get(arch_cmdline(), "test", tests, sizeof(tests)))
+		run_tests_and_exit(tests);
+	monitor_run();
+}
+
+static void cmd_meminfo(int argc, char **argv)
+{
+	UNUSED(argc);
+	UNUSED(argv);
+	uint64_t usable = memmap_usable_bytes(&boot_memmap);
+
+	kprintf("usable RAM: %lu KiB (%lu pages)\n",
+		(unsigned long)(usable / KiB),
+		(unsigned long)(usable / PAGE_SIZE));
+}
+MONITOR_COMMAND(meminfo, "summarise memory use", cmd_meminfo);
