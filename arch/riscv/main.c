@@ -65,6 +65,11 @@ void arch_memmap(struct memmap *map)
 		      "tree at %#lx: %s", (unsigned long)boot_dtb_phys, err);
 	memmap_add_reserved(map, virt_to_phys(_kernel_start),
 			    (uint64_t)(_kernel_end - _kernel_start), "kernel");
+	/* RAM we cannot reach through the direct map is of no use to us. */
+	if (memmap_ram_end(map) > DIRECT_MAP_LIMIT)
+		memmap_add_reserved(map, DIRECT_MAP_LIMIT,
+				    PHYS_ADDR_LIMIT - DIRECT_MAP_LIMIT,
+				    "beyond the direct map");
 	/* Now that we know where RAM ends, tidy the boot page table. */
 	trim_boot_page_table(memmap_ram_end(map));
 }

@@ -23,5 +23,8 @@
 
 /* Root entries 256..509 hold the direct map: 254 GiB of physical space. */
 #define DIRECT_MAP_GIGAPAGES 254
+#define DIRECT_MAP_LIMIT     ((uint64_t)DIRECT_MAP_GIGAPAGES * SV39_GIGAPAGE)
+/* Sv39 page-table entries hold 56-bit physical addresses. */
+#define PHYS_ADDR_LIMIT      ((uint64_t)1 << 56)
 
 #endif
