@@ -111,6 +111,10 @@ grade: kernels
 test: kernels $(HOST_TESTS)
 	@python3 tools/run-all-tests --arches "$(GRADE_ARCHES)" $(HOST_TESTS)
 
+# ---- Instructor targets (handout, gradescope, batch grading) ----------------
+
+-include tools/instructor.mk
+
 # ---- Housekeeping -------------------------------------------------------------
 
 .PHONY: tools-check setup clean help

@@ -152,6 +152,16 @@ static void run_guarded(void (*fn)(void), bool should_panic)
 		cur.failed = true;
 }
 
+bool run_catching_panic(void (*fn)(void), char *why, size_t why_size)
+{
+	run_guarded(fn, false);
+	if (cur.panicked)
+		strlcpy(why, cur.panic_message, why_size);
+	else if (cur.failed)
+		strlcpy(why, "a check failed", why_size);
+	return !cur.failed;
+}
+
 static void run_test(const struct ktest *t, struct tally *tally, int number)
 {
 	run_guarded(t->fn, t->should_panic);

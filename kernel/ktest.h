@@ -70,6 +70,14 @@ int ktest_run(const char *patterns);
 /* Print the names of every suite and test matching patterns. */
 void ktest_list(const char *patterns);
 
+/*
+ * Run fn; if it panics, catch the panic like a test would, copy the
+ * message into why and return false. Boot uses this so that an
+ * unfinished lab (a stub that panics "not implemented") leaves a kernel
+ * that still reaches its tests and monitor.
+ */
+bool run_catching_panic(void (*fn)(void), char *why, size_t why_size);
+
 /* Called by panic(): true if a test was running and has been abandoned
  * (in which case this does not return). */
 void ktest_panic_hook(const char *message);
