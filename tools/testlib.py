@@ -40,6 +40,8 @@ def run_host_tests(binaries, verbose=False):
     passed = failed = 0
     for binary in binaries:
         p, f, failures = run_host_test(binary, verbose)
+        if not verbose:
+            print(f"  {binary}: {p} passed, {f} failed", flush=True)
         passed += p
         failed += f
         for line in failures:

@@ -48,7 +48,9 @@ class Loading(unittest.TestCase):
     def test_real_manifests_are_valid(self):
         labs = manifest.load_labs(manifest.LABS)
         self.assertEqual(labs[0].number, 0)
-        self.assertEqual(len(labs[0].points), 3)
+        self.assertIn("ktest_selftest.passes", labs[0].points)
+        for lab in labs:
+            self.assertTrue(lab.points, f"lab {lab.number} awards no points")
 
     def test_defaults(self):
         lab = manifest.load_lab(self.write(GOOD))
