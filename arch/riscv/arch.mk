@@ -15,6 +15,13 @@ OPENSBI     ?= fw_dynamic
 MEM         ?= 128M
 SMP         ?= 1
 QEMU        := qemu-system-riscv64
+QEMU_PASS_STATUS := 0
 QEMU_ARGS    = -machine virt -m $(MEM) -smp $(SMP) -bios $(OPENSBI_DIR)/$(OPENSBI).bin \
                -kernel $(KERNEL_IMAGE) -append "$(CMDLINE)"
 REQUIRED_TOOLS += riscv64-unknown-elf-gcc qemu-system-riscv64
+
+# A bare hello kernel, the baseline for tools/boot-time.
+HELLO_IMAGE := $(OBJDIR)/hello.elf
+$(HELLO_IMAGE): arch/riscv/bench/hello.S arch/riscv/bench/hello.ld
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ARCH_CFLAGS) -nostdlib -static -T arch/riscv/bench/hello.ld -o $@ $<

@@ -93,11 +93,14 @@ def _riscv_args(boot, image):
 
 def _x86_64_args(boot, image):
     # QEMU splits -fw_cfg on commas; a doubled comma stands for a comma.
+    # QEMU refuses an empty string=, so an empty command line is no file.
     cmdline = boot.cmdline.replace(",", ",,")
-    return ["-m", boot.mem, "-smp", str(boot.smp), *COMMON_ARGS,
+    args = ["-m", boot.mem, "-smp", str(boot.smp), *COMMON_ARGS,
             "-cdrom", str(image),
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-            "-fw_cfg", f"name=opt/duet/cmdline,string={cmdline}"]
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if cmdline:
+        args += ["-fw_cfg", f"name=opt/duet/cmdline,string={cmdline}"]
+    return args
 
 
 ARCHES = {

@@ -1,0 +1,47 @@
+/*
+ * x86-64 virtual memory layout (4-level paging). Used by assembly and C.
+ *
+ *   0xffffffff80000000  kernel image window: the first 1 GiB of physical
+ *                       memory (the kernel is linked at 0xffffffff80100000
+ *                       = physical 0x100000, where GRUB loads it). This is
+ *                       the top 2 GiB, which -mcmodel=kernel requires.
+ *   0xffff800000000000  direct map: physical address pa is at
+ *                       DIRECT_MAP_BASE + pa, 2 MiB pages. The boot code
+ *                       maps the first 4 GiB (RAM below the PCI hole, and
+ *                       the devices in it); arch_memmap() extends it over
+ *                       RAM above 4 GiB, up to DIRECT_MAP_MAX.
+ *   0x0000000000000000  lower half: unused (identity map of the first
+ *                       1 GiB during the switch to 64-bit mode only)
+ */
+#ifndef DUET_X86_64_MEMLAYOUT_H
+#define DUET_X86_64_MEMLAYOUT_H
+
+#define KERNEL_VIRT_BASE   0xffffffff80000000
+#define KERNEL_LOAD_PHYS   0x100000             /* 1 MiB, above the BIOS area */
+#define DIRECT_MAP_BASE    0xffff800000000000
+
+/*
+ * The direct map uses one statically allocated page directory (512 x
+ * 2 MiB = 1 GiB) per GiB of physical address space, so its size limit is
+ * a compile-time constant: 64 GiB costs 256 KiB of .bss. A machine with
+ * RAM above this makes arch_memmap() panic, saying to raise it.
+ */
+#define DIRECT_MAP_MAX_GIB  64
+#define DIRECT_MAP_BOOT_GIB 4                   /* mapped by entry.S */
+
+/* Top-level (PML4) and PDPT slots of the windows above; page tables index
+ * a virtual address with bits 47-39 (PML4), 38-30 (PDPT), 29-21 (PD).
+ * paging.c checks these against the addresses at compile time. */
+#define PML4_SLOT_DIRECT   256          /* DIRECT_MAP_BASE */
+#define PML4_SLOT_KERNEL   511          /* KERNEL_VIRT_BASE ... */
+#define PDPT_SLOT_KERNEL   510          /* ... its GiB in that PDPT */
+
+#define BOOT_STACK_SIZE    (16 * 1024)
+
+/* Segment selectors: the boot GDT (entry.S) and the final one (gdt.c)
+ * agree on these, so the switch between them needs no far jump. */
+#define KERNEL_CS 0x08
+#define KERNEL_DS 0x10
+#define TSS_SEL   0x18
+
+#endif
