@@ -5,6 +5,7 @@
 #   make ARCH=x86_64 qemu     the same kernel on x86-64
 
 ARCH ?= riscv
+.DEFAULT_GOAL := all
 ARCHES := riscv x86_64
 BUILD  := build
 OBJDIR := $(BUILD)/$(ARCH)
@@ -159,6 +160,6 @@ $(BUILD)/bench/pmm_bench: $(BENCH_SRCS) $(wildcard */*.h mm/*.h tests/*/*.h)
 	$(Q)$(HOST_CC) $(BENCH_FLAGS) -o $@ $(BENCH_SRCS)
 
 .PHONY: bench
-bench: tools-check $(BUILD)/bench/pmm_bench
+bench: $(BUILD)/bench/pmm_bench
 	$(BUILD)/bench/pmm_bench $(if $(BENCH_JSON),--json $(BENCH_JSON))
 # ---- end of benchmarks --------------------------------------------------------

@@ -146,10 +146,12 @@ static void run_guarded(void (*fn)(void), bool should_panic)
 	cur.running = false;
 	spin_release_held_above(cur.locks_held);
 	arch_irq_restore(irq);
-	if (should_panic)
+	if (should_panic) {
 		check_expected_panic();
-	else if (cur.panicked)
+	} else if (cur.panicked) {
+		kprintf("    # panic: %s\n", cur.panic_message);
 		cur.failed = true;
+	}
 }
 
 bool run_catching_panic(void (*fn)(void), char *why, size_t why_size)
@@ -196,7 +198,11 @@ static bool run_suite(const char *patterns, const char *suite, int number)
 			run_test(t, &tally, ++n);
 		}
 	}
-	if (has_exit) {
+	if (has_exit && init_failed) {
+		/* Leak checks mean nothing if the suite never started. */
+		cur = (typeof(cur)){ .failed = true };
+		report(&tally, ++n, "suite_exit");
+	} else if (has_exit) {
 		run_guarded(hooks->exit, false);
 		report(&tally, ++n, "suite_exit");
 	}
