@@ -2,7 +2,7 @@
  * kernel_main: the portable part of boot, the same on every architecture.
  *
  *   arch entry (asm) -> arch main (C) -> kernel_main
- *       memory map -> (tests | monitor)
+ *       memory map -> page allocator -> (tests | monitor)
  *
  * With "test=<globs>" on the command line the kernel runs those tests,
  * prints KTAP and exits QEMU with pass/fail; otherwise it starts the
@@ -16,6 +16,7 @@
 #include "kernel/panic.h"
 #include "kernel/printf.h"
 #include "mm/memmap.h"
+#include "mm/page_alloc.h"
 
 struct memmap boot_memmap;
 
@@ -54,6 +55,15 @@ static bool boot_step(const char *what, void (*fn)(void))
 	return false;
 }
 
+/* Start the page allocator named by pmm= (see mm/page_alloc.h). */
+static void setup_page_allocator(void)
+{
+	char name[32] = "";
+
+	cmdline_get(arch_cmdline(), "pmm", name, sizeof(name));
+	pmm_init(&boot_memmap, name);
+}
+
 static void run_tests_and_exit(const char *patterns)
 {
 	int failed = ktest_run(patterns);
@@ -68,6 +78,7 @@ noreturn void kernel_main(void)
 	banner();
 	if (boot_step("memory map", setup_memory_map))
 		memmap_print(&boot_memmap);
+	boot_step("page allocator", setup_page_allocator);
 
 	if (cmdline_get(arch_cmdline(), "test", tests, sizeof(tests)))
 		run_tests_and_exit(tests);
@@ -83,5 +94,6 @@ static void cmd_meminfo(int argc, char **argv)
 	kprintf("usable RAM: %lu KiB (%lu pages)\n",
 		(unsigned long)(usable / KiB),
 		(unsigned long)(usable / PAGE_SIZE));
+	pmm_print_stats();
 }
 MONITOR_COMMAND(meminfo, "summarise memory use", cmd_meminfo);
