@@ -2,7 +2,7 @@
  * kernel_main: the portable part of boot, the same on every architecture.
  *
  *   arch entry (asm) -> arch main (C) -> kernel_main
- *       memory map -> page allocator -> (tests | monitor)
+ *       memory map -> page allocator -> heap -> (tests | monitor)
  *
  * With "test=<globs>" on the command line the kernel runs those tests,
  * prints KTAP and exits QEMU with pass/fail; otherwise it starts the
@@ -15,6 +15,7 @@
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
 #include "kernel/printf.h"
+#include "mm/heap.h"
 #include "mm/memmap.h"
 #include "mm/page_alloc.h"
 
@@ -79,6 +80,7 @@ noreturn void kernel_main(void)
 	if (boot_step("memory map", setup_memory_map))
 		memmap_print(&boot_memmap);
 	boot_step("page allocator", setup_page_allocator);
+	boot_step("heap", kheap_init);
 
 	if (cmdline_get(arch_cmdline(), "test", tests, sizeof(tests)))
 		run_tests_and_exit(tests);
