@@ -10,11 +10,12 @@
 
 struct spinlock {
 	volatile uint32_t locked;
-	bool irq_was_enabled;
+	bool irq_was_enabled;   /* restored by spin_unlock */
+	unsigned cpu;           /* the holder, valid while locked */
 	const char *name;       /* for panic messages */
 };
 
-#define SPINLOCK_INIT(n) { .locked = 0, .irq_was_enabled = false, .name = (n) }
+#define SPINLOCK_INIT(n) { .locked = 0, .irq_was_enabled = false, .cpu = 0, .name = (n) }
 
 void spin_lock(struct spinlock *lk);
 void spin_unlock(struct spinlock *lk);
