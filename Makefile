@@ -92,7 +92,7 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 # The architecture-neutral sources the host tests link against.
 HOST_LIB_SRCS := $(wildcard mm/*.c) kernel/printf.c kernel/parse.c \
 		 kernel/spinlock.c kernel/cmdline.c kernel/errno.c \
-		 tests/host/host_arch.c
+		 tests/host/host_arch.c tests/host/host_pte.c
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 
 $(BUILD)/host/test_%: tests/host/test_%.c $(HOST_LIB_SRCS) $(wildcard */*.h mm/*.h tests/host/*.h)

@@ -89,4 +89,67 @@ noreturn void arch_longjmp(struct jmp_buf *buf, int value);
  */
 void arch_backtrace(void (*fn)(uintptr_t ra), int max);
 
+/* ---- Page tables ---------------------------------------------------------
+ *
+ * Sv39 and x86-64 paging are the same tree: every table is one 4 KiB page
+ * of 512 eight-byte entries, indexed by 9 bits of the virtual address per
+ * level. They differ in the number of levels and in the bits of an entry,
+ * so mm/vm.c walks the tree and arch code only encodes and decodes
+ * entries. Levels count up from the leaves: an entry of a level-0 table
+ * maps a 4 KiB page, level 1 a 2 MiB page, level 2 a 1 GiB page.
+ *
+ * An all-zero entry is invalid on every architecture, so a zeroed page is
+ * an empty table.
+ */
+typedef uint64_t pte_t;
+
+struct vm_space;
+
+/* Permissions of a mapping. Every mapping is readable: x86 has no way to
+ * say otherwise. */
+#define VM_READ   (1u << 0)
+#define VM_WRITE  (1u << 1)
+#define VM_EXEC   (1u << 2)
+#define VM_USER   (1u << 3)     /* user mode may use it */
+#define VM_GLOBAL (1u << 4)     /* the same in every address space */
+
+extern const int arch_pt_levels;        /* 3 (Sv39) or 4 (x86-64) */
+
+/* Is va a valid address here: are its unused top bits copies of the top
+ * bit that the tables translate? */
+bool arch_va_is_canonical(uintptr_t va);
+/* Can a level-level entry be a leaf (1: a 2 MiB page, 2: 1 GiB)? */
+bool arch_large_page_ok(int level);
+
+/* A leaf entry at level mapping pa (aligned to the page size) with perm. */
+pte_t arch_pte_leaf(paddr_t pa, unsigned perm, int level);
+/* An entry pointing to the next-level table at physical address table. */
+pte_t arch_pte_table(paddr_t table);
+bool arch_pte_valid(pte_t pte);
+/* Does this valid entry of a level-level table map a page (rather than
+ * point to a table)? Always true at level 0. */
+bool arch_pte_is_leaf(pte_t pte, int level);
+paddr_t arch_pte_addr(pte_t pte);       /* the page or table it points to */
+unsigned arch_pte_perm(pte_t pte);      /* VM_* bits of a leaf */
+
+/* Switch to the tables rooted at root (satp, cr3), forgetting every
+ * cached translation; and which root is in use now. */
+void arch_pt_activate(paddr_t root);
+paddr_t arch_pt_active(void);
+/* Forget the cached translation of the page holding va. */
+void arch_tlb_flush_page(uintptr_t va);
+
+/* Add the kernel mappings only this architecture needs (devices). */
+void arch_kernel_mappings(struct vm_space *vs);
+
+/*
+ * The kernel image, from the linker script (virtual addresses, each page
+ * aligned): code [_kernel_start, _text_end), read-only data up to
+ * _rodata_end, then data and bss up to _kernel_end. The boot stack is in
+ * the bss, and the page below it, its guard, is left unmapped so that an
+ * overflow faults.
+ */
+extern char _kernel_start[], _text_end[], _rodata_end[], _kernel_end[];
+extern char boot_stack_guard[], boot_stack[], boot_stack_top[];
+
 #endif

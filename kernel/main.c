@@ -2,7 +2,8 @@
  * kernel_main: the portable part of boot, the same on every architecture.
  *
  *   arch entry (asm) -> arch main (C) -> kernel_main
- *       memory map -> page allocator -> heap -> (tests | monitor)
+ *       memory map -> page allocator -> heap -> kernel page table
+ *       -> (tests | monitor)
  *
  * With "test=<globs>" on the command line the kernel runs those tests,
  * prints KTAP and exits QEMU with pass/fail; otherwise it starts the
@@ -18,6 +19,7 @@
 #include "mm/heap.h"
 #include "mm/memmap.h"
 #include "mm/page_alloc.h"
+#include "mm/vm.h"
 
 struct memmap boot_memmap;
 
@@ -81,6 +83,7 @@ noreturn void kernel_main(void)
 		memmap_print(&boot_memmap);
 	boot_step("page allocator", setup_page_allocator);
 	boot_step("heap", kheap_init);
+	boot_step("kernel page table", vm_kernel_init);
 
 	if (cmdline_get(arch_cmdline(), "test", tests, sizeof(tests)))
 		run_tests_and_exit(tests);

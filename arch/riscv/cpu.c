@@ -53,12 +53,21 @@ noreturn void arch_exit(int code)
 /*
  * Frame-pointer backtrace. With -fno-omit-frame-pointer every function
  * saves ra at fp-8 and the caller's fp at fp-16, where fp (s0) is the
- * stack pointer on entry. entry.S starts the chain with fp = 0.
+ * stack pointer on entry. entry.S starts the chain with fp = 0. A stack
+ * overflow is reported on the overflow stack (trapvec.S), so both count.
  */
+extern char overflow_stack[], overflow_stack_top[];
+
+static bool within(uintptr_t fp, const char *base, const char *top)
+{
+	return fp >= (uintptr_t)base + 16 && fp <= (uintptr_t)top;
+}
+
 static bool on_stack(uintptr_t fp)
 {
-	return fp >= (uintptr_t)boot_stack + 16 &&
-	       fp <= (uintptr_t)boot_stack_top && IS_ALIGNED(fp, 8);
+	return IS_ALIGNED(fp, 8) &&
+	       (within(fp, boot_stack, boot_stack_top) ||
+		within(fp, overflow_stack, overflow_stack_top));
 }
 
 void arch_backtrace(void (*fn)(uintptr_t ra), int max)

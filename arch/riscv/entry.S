@@ -55,9 +55,14 @@ start_high:
 start_high_addr:
 	.dword	start_high
 
+/* The final page table leaves the guard page unmapped (mm/vm_kernel.c),
+ * so running off the bottom of the stack faults instead of overwriting
+ * .bss; trapvec.S then reports it on a stack of its own. */
 	.section .bss.stack, "aw", @nobits
-	.balign 16
-	.globl boot_stack, boot_stack_top
+	.balign 4096
+	.globl boot_stack_guard, boot_stack, boot_stack_top
+boot_stack_guard:
+	.space	4096
 boot_stack:
 	.space	BOOT_STACK_SIZE
 boot_stack_top:

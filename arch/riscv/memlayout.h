@@ -1,13 +1,17 @@
 /*
  * RISC-V (Sv39) virtual memory layout. Used by assembly and C.
  *
- *   0xffffffff80000000  kernel image window: maps the 1 GiB of physical
- *                       memory from 0x80000000 (the kernel is linked at
+ *   0xffffffff80000000  kernel image window: the kernel is linked at
  *                       0xffffffff80200000 = physical 0x80200000, where
- *                       OpenSBI jumps)
+ *                       OpenSBI jumps. The boot page table maps the whole
+ *                       GiB from physical 0x80000000; the final one
+ *                       (mm/vm_kernel.c) only the image, W^X
  *   0xffffffc000000000  direct map: physical address pa is at
- *                       DIRECT_MAP_BASE + pa (RAM and the devices below it)
+ *                       DIRECT_MAP_BASE + pa. The final table maps RAM
+ *                       and the UART and test finisher pages
  *   0x0000000000000000  lower half: unused (identity map during early boot)
+ *
+ * docs/riscv.md has the picture.
  */
 #ifndef DUET_RISCV_MEMLAYOUT_H
 #define DUET_RISCV_MEMLAYOUT_H

@@ -19,10 +19,6 @@ static inline void sfence_vma(void)
 	__asm__ volatile("sfence.vma" ::: "memory");
 }
 
-/* Kernel image symbols from kernel.ld (virtual addresses). */
-extern char _kernel_start[], _kernel_end[], _text_end[], _rodata_end[];
-extern char boot_stack[], boot_stack_top[];
-
 /* Set by riscv_main from what OpenSBI passed us. */
 extern uint64_t boot_hart_id;
 extern uint64_t boot_dtb_phys;

@@ -13,6 +13,10 @@
 #define PTE_A (1UL << 6)        /* accessed: preset, QEMU may not set it */
 #define PTE_D (1UL << 7)        /* dirty: likewise */
 #define PTE_PPN_SHIFT 10
+#define PTE_PPN_BITS  44        /* bits 53..10: physical page number */
+
+#define SV39_LEVELS   3
+#define SV39_VA_BITS  39
 
 #define SV39_ENTRIES  512
 #define SV39_GIGAPAGE (1UL << 30)
@@ -20,6 +24,7 @@
 #define SV39_INDEX(level, va) ((((uint64_t)(va)) >> (12 + 9 * (level))) & 511)
 
 #define SATP_MODE_SV39 (8UL << 60)
+#define SATP_PPN_MASK  ((1UL << 44) - 1)
 
 /* Root entries 256..509 hold the direct map: 254 GiB of physical space. */
 #define DIRECT_MAP_GIGAPAGES 254

@@ -72,6 +72,10 @@ noreturn void trap_handler(struct trap_frame *tf)
 	kprintf("  ra    %#018lx  sp %#018lx  fp %#018lx\n",
 		(unsigned long)tf->regs[1], (unsigned long)tf->regs[2],
 		(unsigned long)tf->regs[8]);
+	if (stval >= (uintptr_t)boot_stack_guard &&
+	    stval < (uintptr_t)boot_stack)
+		kprintf("  (the boot stack's guard page: a kernel stack "
+			"overflow)\n");
 	panic("trap: %s at pc %#lx, address %#lx", trap_cause_name(scause),
 	      (unsigned long)tf->regs[0], (unsigned long)stval);
 }

@@ -15,7 +15,24 @@
 	.balign 4
 	.globl trap_vector
 trap_vector:
-	addi	sp, sp, -FRAME_SIZE
+	csrw	sscratch, t0
+	/* A kernel stack overflow leaves sp in the boot stack's guard page,
+	 * or so close above it that the frame would reach into it. Saving
+	 * the frame there would fault, and that fault again, forever: save
+	 * it on the overflow stack instead. */
+	la	t0, boot_stack_guard
+	bltu	sp, t0, 1f
+	la	t0, boot_stack + FRAME_SIZE
+	bgeu	sp, t0, 1f
+	mv	t0, sp
+	la	sp, overflow_stack_top - FRAME_SIZE
+	sd	t0,  2*8(sp)            /* sp before the trap */
+	j	2f
+1:	addi	sp, sp, -FRAME_SIZE
+	addi	t0, sp, FRAME_SIZE
+	sd	t0,  2*8(sp)            /* sp before the trap */
+2:	csrr	t0, sscratch
+
 	/* regs[i] holds x(i); regs[0] holds sepc */
 	sd	x1,  1*8(sp)
 	sd	x3,  3*8(sp)
@@ -47,8 +64,6 @@ trap_vector:
 	sd	x29, 29*8(sp)
 	sd	x30, 30*8(sp)
 	sd	x31, 31*8(sp)
-	addi	t0, sp, FRAME_SIZE
-	sd	t0,  2*8(sp)            /* sp before the trap */
 	csrr	t0, sepc
 	sd	t0,  0*8(sp)
 
@@ -60,3 +75,13 @@ trap_vector:
 	mv	a0, sp
 	call	trap_handler
 1:	j	1b
+
+/* Room for trap_handler() and panic() after a stack overflow. */
+#define OVERFLOW_STACK_SIZE 8192
+
+	.section .bss
+	.balign 16
+	.globl overflow_stack, overflow_stack_top
+overflow_stack:
+	.space	OVERFLOW_STACK_SIZE
+overflow_stack_top:

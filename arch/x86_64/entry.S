@@ -214,8 +214,9 @@ boot_gdt_ptr:
 	.word	boot_gdt_end - boot_gdt - 1
 	.long	V2P(boot_gdt)
 
-/* paging.c unmaps the guard page, so running off the bottom of the stack
- * faults (and is reported, see gdt.c) instead of overwriting .bss. */
+/* The final page table leaves the guard page unmapped (mm/vm_kernel.c),
+ * so running off the bottom of the stack faults (and is reported, see
+ * gdt.c) instead of overwriting .bss. */
 	.section .bss.stack, "aw", @nobits
 	.balign 4096
 	.globl boot_stack_guard, boot_stack, boot_stack_top

@@ -113,6 +113,7 @@ noreturn void x86_64_main(uint64_t info_phys)
 	gdt_init();             /* GDT and IDT at high addresses ... */
 	trap_init();
 	paging_init();          /* ... before the identity map goes  */
+	pte_init();             /* NX on, before any entry uses it */
 	validate_boot_info();
 	build_cmdline();
 	kernel_main();

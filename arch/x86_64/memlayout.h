@@ -1,17 +1,22 @@
 /*
  * x86-64 virtual memory layout (4-level paging). Used by assembly and C.
  *
- *   0xffffffff80000000  kernel image window: the first 1 GiB of physical
- *                       memory (the kernel is linked at 0xffffffff80100000
- *                       = physical 0x100000, where GRUB loads it). This is
- *                       the top 2 GiB, which -mcmodel=kernel requires.
+ *   0xffffffff80000000  kernel image window: the kernel is linked at
+ *                       0xffffffff80100000 = physical 0x100000, where GRUB
+ *                       loads it. This is the top 2 GiB, which
+ *                       -mcmodel=kernel requires. The boot tables map the
+ *                       first GiB of physical memory here; the final table
+ *                       (mm/vm_kernel.c) only the image, W^X.
  *   0xffff800000000000  direct map: physical address pa is at
- *                       DIRECT_MAP_BASE + pa, 2 MiB pages. The boot code
- *                       maps the first 4 GiB (RAM below the PCI hole, and
- *                       the devices in it); arch_memmap() extends it over
- *                       RAM above 4 GiB, up to DIRECT_MAP_MAX.
+ *                       DIRECT_MAP_BASE + pa. The boot tables map the first
+ *                       4 GiB (RAM below the PCI hole, and the devices in
+ *                       it) with 2 MiB pages; arch_memmap() extends them
+ *                       over RAM above 4 GiB, up to DIRECT_MAP_MAX_GIB. The
+ *                       final table maps RAM only.
  *   0x0000000000000000  lower half: unused (identity map of the first
  *                       1 GiB during the switch to 64-bit mode only)
+ *
+ * docs/x86_64.md has the picture.
  */
 #ifndef DUET_X86_64_MEMLAYOUT_H
 #define DUET_X86_64_MEMLAYOUT_H

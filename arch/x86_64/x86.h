@@ -49,11 +49,43 @@ static inline void write_cr3(uint64_t v)
 	__asm__ volatile("mov %0, %%cr3" :: "r"(v) : "memory");
 }
 
+/* Forget the TLB entry (and cached table entries) for address va. */
+static inline void invlpg(uintptr_t va)
+{
+	__asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" :: "c"(msr), "a"((uint32_t)v),
+			 "d"((uint32_t)(v >> 32)));
+}
+
+/* The edx output of CPUID leaf (e.g. 0x80000001: extended features). */
+static inline uint32_t cpuid_edx(uint32_t leaf)
+{
+	uint32_t a, b, c, d;
+
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+			 : "a"(leaf), "c"(0));
+	return d;
+}
+
 #define RFLAGS_IF (1UL << 9)    /* interrupts enabled */
 
-/* Kernel image symbols from kernel.ld (virtual addresses). */
-extern char _kernel_start[], _rodata_end[], _kernel_end[];
-extern char boot_stack_guard[], boot_stack[], boot_stack_top[];
+#define MSR_EFER  0xc0000080
+#define EFER_NXE  (1UL << 11)   /* honour the NX bit of page entries */
+#define CPUID_EXT_FEATURES 0x80000001
+#define CPUID_EXT_NX       (1U << 20)   /* in edx: no-execute pages */
+#define CPUID_EXT_PDPE1GB  (1U << 26)   /* in edx: 1 GiB pages */
 
 /* Physical address of the multiboot2 information, from GRUB's ebx. */
 extern uint64_t boot_info_phys;
@@ -62,6 +94,7 @@ void uart_init(void);
 void gdt_init(void);
 void trap_init(void);
 void paging_init(void);
+void pte_init(void);
 void paging_extend_direct_map(uint64_t end);
 
 /* The QEMU fw_cfg file `name`, copied into buf as a NUL-terminated string
