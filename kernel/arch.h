@@ -67,7 +67,43 @@ void arch_irq_restore(bool was_enabled);
 void arch_cpu_relax(void);      /* hint inside spin loops */
 
 #define MAX_CPUS 8
-unsigned arch_cpu_id(void);     /* 0 .. MAX_CPUS-1: this CPU's index */
+/* 0 .. MAX_CPUS-1: this CPU's index (not its hart or APIC id). Cheap:
+ * every spin_lock() asks. */
+unsigned arch_cpu_id(void);
+
+/* ---- Other CPUs (used by kernel/smp.c) ----------------------------------
+ *
+ * CPU 0 is the one the firmware booted. The boot step "other CPUs" starts
+ * the rest, one at a time, through arch_cpu_start(). A started CPU turns
+ * on paging with the page table CPU 0 uses (the final kernel table if it
+ * was built, else the boot table), sets arch_cpu_id() and its trap
+ * vector, and calls smp_secondary_main() on the stack it was given.
+ * Interrupts stay off on every CPU, but for the wake-up inside
+ * arch_cpu_idle().
+ */
+
+/* Each CPU but 0 runs on a stack this big, with an unmapped guard page
+ * below it (kernel/smp.c); CPU 0 runs on boot_stack. */
+#define CPU_STACK_SIZE (16 * 1024)
+
+/* How many CPUs the firmware describes, at most MAX_CPUS (it says so if
+ * there are more: those stay stopped). At least 1. CPU 0 included. */
+unsigned arch_cpu_count(void);
+
+/*
+ * Ask CPU cpu (1 .. arch_cpu_count() - 1) to start on the stack ending at
+ * stack_top. Does not wait for it; returns false, saying why, if the
+ * firmware or hardware refused. CPUs are started one at a time: the
+ * next call comes only once this CPU is online or given up on.
+ */
+bool arch_cpu_start(unsigned cpu, uintptr_t stack_top);
+
+/* Sleep until arch_cpu_wake(this CPU), or less: callers check again.
+ * Called with interrupts off; they are off again on return. */
+void arch_cpu_idle(void);
+
+/* Wake CPU cpu from arch_cpu_idle() (harmless if it is awake). */
+void arch_cpu_wake(unsigned cpu);
 
 /* ---- Non-local jumps (used by the test framework) -----------------------
  *

@@ -16,6 +16,7 @@
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
 #include "kernel/printf.h"
+#include "kernel/smp.h"
 #include "mm/heap.h"
 #include "mm/memmap.h"
 #include "mm/page_alloc.h"
@@ -84,6 +85,7 @@ noreturn void kernel_main(void)
 	boot_step("page allocator", setup_page_allocator);
 	boot_step("heap", kheap_init);
 	boot_step("kernel page table", vm_kernel_init);
+	boot_step("other CPUs", smp_init);
 
 	if (cmdline_get(arch_cmdline(), "test", tests, sizeof(tests)))
 		run_tests_and_exit(tests);

@@ -1,17 +1,23 @@
 /*
  * panic(): report a broken rule and stop.
  *
- * Inside a running test the test framework takes over (the test fails, or
- * passes if it was expected to panic) and the run goes on. Otherwise we
- * print the message and a backtrace and make QEMU exit with "fail".
+ * Inside smp_run_on_all() the run takes over, on any CPU: the CPU
+ * abandons its share and CPU 0 panics with the message once the run is
+ * over (kernel/smp.h). Inside a running test, on CPU 0, the test
+ * framework takes over (the test fails, or passes if it was expected to
+ * panic) and the run goes on. Otherwise we print the message, naming the
+ * CPU if it is not CPU 0, and a backtrace, and make QEMU exit with
+ * "fail" -- which stops every CPU.
  */
 #include <stdarg.h>
 
 #include "kernel/arch.h"
 #include "kernel/ktest.h"
 #include "kernel/panic.h"
+#include "kernel/smp.h"
 
-static int panic_depth;
+/* Per CPU: two CPUs may panic at once, each for its own reason. */
+static int panic_depth[MAX_CPUS];
 
 static void print_frame(uintptr_t ra)
 {
@@ -28,11 +34,20 @@ noreturn void panic(const char *fmt, ...)
 	kvsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
 
-	if (panic_depth++ == 0)
-		ktest_panic_hook(message);      /* returns only outside tests */
+	unsigned cpu = arch_cpu_id();
+	if (panic_depth[cpu]++ == 0) {
+		/* Each returns only if it has nothing to catch. Tests run
+		 * on CPU 0: the test framework's state is CPU 0's. */
+		smp_panic_hook(message);
+		if (cpu == 0)
+			ktest_panic_hook(message);
+	}
 
-	kprintf("\npanic: %s\n", message);
-	if (panic_depth == 1) {
+	if (cpu == 0)
+		kprintf("\npanic: %s\n", message);
+	else
+		kprintf("\npanic: CPU %u: %s\n", cpu, message);
+	if (panic_depth[cpu] == 1) {
 		kprintf("backtrace (look addresses up with "
 			"addr2line -e <kernel.elf>, or 'list *ADDR' in gdb):\n");
 		arch_backtrace(print_frame, 16);
@@ -45,5 +60,5 @@ noreturn void panic(const char *fmt, ...)
 /* The test framework calls this after recovering from a panic. */
 void panic_reset(void)
 {
-	panic_depth = 0;
+	panic_depth[arch_cpu_id()] = 0;
 }

@@ -1,4 +1,5 @@
-/* Small per-CPU services: interrupts on/off, exiting QEMU, backtraces. */
+/* Small per-CPU services: interrupts on/off, exiting QEMU, per-CPU state,
+ * backtraces. */
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/riscv.h"
 #include "kernel/arch.h"
@@ -23,6 +24,8 @@ void arch_cpu_relax(void)
 	__asm__ volatile("nop" ::: "memory");
 }
 
+/* tp holds the CPU index: entry.S sets it, and C code never changes it
+ * (the ABI reserves tp: the compiler never uses it). */
 unsigned arch_cpu_id(void)
 {
 	uint64_t tp;
@@ -50,24 +53,62 @@ noreturn void arch_exit(int code)
 		__asm__ volatile("wfi");
 }
 
+/* ---- Per-CPU state ------------------------------------------------------ */
+
+/* Room for trap_handler() and panic() after a stack overflow. */
+#define OVERFLOW_STACK_SIZE 8192
+
+struct riscv_cpu riscv_cpus[MAX_CPUS];
+static char overflow_stacks[MAX_CPUS][OVERFLOW_STACK_SIZE]
+	__attribute__((aligned(16)));
+
+_Static_assert(offsetof(struct riscv_cpu, scratch) == RCPU_SCRATCH &&
+	       offsetof(struct riscv_cpu, guard) == RCPU_GUARD &&
+	       offsetof(struct riscv_cpu, guard_end) == RCPU_GUARD_END &&
+	       offsetof(struct riscv_cpu, overflow_top) == RCPU_OVERFLOW_TOP &&
+	       offsetof(struct riscv_cpu, stack_top) == RCPU_STACK_TOP &&
+	       offsetof(struct riscv_cpu, satp) == RCPU_SATP &&
+	       offsetof(struct riscv_cpu, index) == RCPU_INDEX,
+	       "riscv.h's RCPU_* offsets do not match struct riscv_cpu");
+
+/* Every stack, the boot stack included, is CPU_STACK_SIZE bytes above a
+ * guard page. A trap with sp in the guard page, or so close above it that
+ * the frame would reach into it, is an overflow (trapvec.S). */
+void riscv_cpu_init(unsigned cpu, uint64_t hart_id, uintptr_t stack_top)
+{
+	struct riscv_cpu *c = &riscv_cpus[cpu];
+
+	c->stack_top = stack_top;
+	c->guard = stack_top - CPU_STACK_SIZE - PAGE_SIZE;
+	c->guard_end = c->guard + PAGE_SIZE + TRAP_FRAME_SIZE;
+	c->overflow_top = (uintptr_t)overflow_stacks[cpu + 1];
+	c->index = cpu;
+	c->hart_id = hart_id;
+}
+
+_Static_assert(BOOT_STACK_SIZE == CPU_STACK_SIZE,
+	       "riscv_cpu_init expects every stack to be CPU_STACK_SIZE");
+
 /*
  * Frame-pointer backtrace. With -fno-omit-frame-pointer every function
  * saves ra at fp-8 and the caller's fp at fp-16, where fp (s0) is the
  * stack pointer on entry. entry.S starts the chain with fp = 0. A stack
- * overflow is reported on the overflow stack (trapvec.S), so both count.
+ * overflow is reported on the CPU's overflow stack (trapvec.S), so both
+ * of this CPU's stacks count.
  */
-extern char overflow_stack[], overflow_stack_top[];
-
-static bool within(uintptr_t fp, const char *base, const char *top)
+static bool within(uintptr_t fp, uintptr_t base, uintptr_t top)
 {
-	return fp >= (uintptr_t)base + 16 && fp <= (uintptr_t)top;
+	return fp >= base + 16 && fp <= top;
 }
 
 static bool on_stack(uintptr_t fp)
 {
+	const struct riscv_cpu *c = &riscv_cpus[arch_cpu_id()];
+
 	return IS_ALIGNED(fp, 8) &&
-	       (within(fp, boot_stack, boot_stack_top) ||
-		within(fp, overflow_stack, overflow_stack_top));
+	       (within(fp, c->guard + PAGE_SIZE, c->stack_top) ||
+		within(fp, c->overflow_top - OVERFLOW_STACK_SIZE,
+		       c->overflow_top));
 }
 
 void arch_backtrace(void (*fn)(uintptr_t ra), int max)

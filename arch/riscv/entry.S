@@ -12,6 +12,7 @@
  *   4. reload sp with its virtual address and call riscv_main().
  */
 #include "arch/riscv/memlayout.h"
+#include "arch/riscv/riscv.h"
 
 	.section .text.boot, "ax"
 	.globl _start
@@ -54,6 +55,44 @@ start_high:
 	.balign 8
 start_high_addr:
 	.dword	start_high
+
+/*
+ * Where the other harts start (arch/riscv/smp.c asks SBI to start them
+ * here): S-mode, MMU off, a0 = hart id, a1 = the argument we gave SBI,
+ * the (virtual) address of this hart's struct riscv_cpu.
+ *
+ * The kernel's page table maps nothing at the physical address we run
+ * at, so we cannot switch to it directly: the instruction after
+ * "csrw satp" would fault. smp_start_satp is a table that maps the
+ * kernel both here and where it is linked; with it on, jump high, and
+ * from there switch to the kernel's table.
+ */
+	.globl secondary_start
+secondary_start:
+	csrw	sie, zero
+	la	t0, smp_start_satp      /* physical: "la" is PC-relative */
+	ld	t0, (t0)
+	sfence.vma
+	csrw	satp, t0
+	sfence.vma
+	ld	t0, secondary_high_addr
+	jr	t0
+
+secondary_high:
+	ld	t0, RCPU_SATP(a1)       /* the page table CPU 0 uses */
+	csrw	satp, t0
+	sfence.vma                      /* forget the start table (all of it) */
+	ld	tp, RCPU_INDEX(a1)      /* CPU index (see arch_cpu_id) */
+	ld	sp, RCPU_STACK_TOP(a1)
+	li	fp, 0                   /* end of the backtrace chain */
+	mv	a0, a1
+	call	riscv_secondary_main
+4:	wfi                             /* never returns */
+	j	4b
+
+	.balign 8
+secondary_high_addr:
+	.dword	secondary_high
 
 /* The final page table leaves the guard page unmapped (mm/vm_kernel.c),
  * so running off the bottom of the stack faults instead of overwriting

@@ -94,8 +94,9 @@ noreturn void riscv_main(uint64_t hart_id, uint64_t dtb_phys)
 {
 	boot_hart_id = hart_id;
 	boot_dtb_phys = dtb_phys;
+	riscv_cpu_init(0, hart_id, (uintptr_t)boot_stack_top);
+	trap_init(&riscv_cpus[0]);
 	uart_init();
-	trap_init();
 	validate_dtb();
 	kernel_main();
 }

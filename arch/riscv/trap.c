@@ -53,8 +53,9 @@ const char *trap_cause_name(uint64_t scause)
 	return name ? name : "unknown cause";
 }
 
-void trap_init(void)
+void trap_init(struct riscv_cpu *c)
 {
+	csr_write(sscratch, (uintptr_t)c);
 	csr_write(stvec, (uintptr_t)trap_vector);
 }
 
@@ -62,6 +63,7 @@ noreturn void trap_handler(struct trap_frame *tf)
 {
 	uint64_t scause = csr_read(scause);
 	uint64_t stval = csr_read(stval);
+	const struct riscv_cpu *c = &riscv_cpus[arch_cpu_id()];
 
 	kprintf("\ntrap: %s (scause %#lx)\n", trap_cause_name(scause),
 		(unsigned long)scause);
@@ -72,9 +74,8 @@ noreturn void trap_handler(struct trap_frame *tf)
 	kprintf("  ra    %#018lx  sp %#018lx  fp %#018lx\n",
 		(unsigned long)tf->regs[1], (unsigned long)tf->regs[2],
 		(unsigned long)tf->regs[8]);
-	if (stval >= (uintptr_t)boot_stack_guard &&
-	    stval < (uintptr_t)boot_stack)
-		kprintf("  (the boot stack's guard page: a kernel stack "
+	if (stval >= c->guard && stval < c->guard + PAGE_SIZE)
+		kprintf("  (this CPU's stack guard page: a kernel stack "
 			"overflow)\n");
 	panic("trap: %s at pc %#lx, address %#lx", trap_cause_name(scause),
 	      (unsigned long)tf->regs[0], (unsigned long)stval);

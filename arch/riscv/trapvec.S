@@ -8,30 +8,38 @@
  * with the interrupted ra/fp where a normal function would keep them) so
  * the backtrace continues through the trapping function.
  */
-#define FRAME_REGS 32                   /* x1..x31 and sepc */
-#define FRAME_SIZE ((FRAME_REGS + 2) * 8)
+#include "arch/riscv/riscv.h"
+
+#define FRAME_SIZE TRAP_FRAME_SIZE      /* x1..x31, sepc, fake frame */
 
 	.text
 	.balign 4
 	.globl trap_vector
 trap_vector:
-	csrw	sscratch, t0
-	/* A kernel stack overflow leaves sp in the boot stack's guard page,
-	 * or so close above it that the frame would reach into it. Saving
-	 * the frame there would fault, and that fault again, forever: save
-	 * it on the overflow stack instead. */
-	la	t0, boot_stack_guard
-	bltu	sp, t0, 1f
-	la	t0, boot_stack + FRAME_SIZE
-	bgeu	sp, t0, 1f
-	mv	t0, sp
-	la	sp, overflow_stack_top - FRAME_SIZE
-	sd	t0,  2*8(sp)            /* sp before the trap */
+	/* sscratch points at this CPU's struct riscv_cpu (trap_init). Swap
+	 * it with t0 and park t1 in the struct: two registers to work with
+	 * before we know which stack is safe to use. */
+	csrrw	t0, sscratch, t0
+	sd	t1, RCPU_SCRATCH(t0)
+	/* A kernel stack overflow leaves sp in this CPU's guard page, or so
+	 * close above it that the frame would reach into it. Saving the
+	 * frame there would fault, and that fault again, forever: save it
+	 * on this CPU's overflow stack instead. */
+	ld	t1, RCPU_GUARD(t0)
+	bltu	sp, t1, 1f
+	ld	t1, RCPU_GUARD_END(t0)
+	bgeu	sp, t1, 1f
+	mv	t1, sp
+	ld	sp, RCPU_OVERFLOW_TOP(t0)
+	addi	sp, sp, -FRAME_SIZE
+	sd	t1,  2*8(sp)            /* sp before the trap */
 	j	2f
 1:	addi	sp, sp, -FRAME_SIZE
-	addi	t0, sp, FRAME_SIZE
-	sd	t0,  2*8(sp)            /* sp before the trap */
-2:	csrr	t0, sscratch
+	addi	t1, sp, FRAME_SIZE
+	sd	t1,  2*8(sp)            /* sp before the trap */
+	/* Put t1, t0 and sscratch back as they were. */
+2:	ld	t1, RCPU_SCRATCH(t0)
+	csrrw	t0, sscratch, t0
 
 	/* regs[i] holds x(i); regs[0] holds sepc */
 	sd	x1,  1*8(sp)
@@ -75,13 +83,3 @@ trap_vector:
 	mv	a0, sp
 	call	trap_handler
 1:	j	1b
-
-/* Room for trap_handler() and panic() after a stack overflow. */
-#define OVERFLOW_STACK_SIZE 8192
-
-	.section .bss
-	.balign 16
-	.globl overflow_stack, overflow_stack_top
-overflow_stack:
-	.space	OVERFLOW_STACK_SIZE
-overflow_stack_top:

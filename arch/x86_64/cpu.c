@@ -1,4 +1,6 @@
-/* Small per-CPU services: interrupts on/off, exiting QEMU, backtraces. */
+/* Small per-CPU services: which CPU this is, interrupts on/off, exiting
+ * QEMU, backtraces. */
+#include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/arch.h"
 
@@ -22,10 +24,37 @@ void arch_cpu_relax(void)
 	__asm__ volatile("pause" ::: "memory");
 }
 
-/* One CPU for now; with SMP this will read the CPU's own index. */
+/* ---- Which CPU is this? ------------------------------------------------- */
+
+struct x86_cpu x86_cpus[MAX_CPUS];
+
+_Static_assert(offsetof(struct x86_cpu, index) == 0,
+	       "arch_cpu_id() reads the index at %gs:0");
+
+/*
+ * Point %gs at this CPU's struct x86_cpu. Nothing in Duet loads %gs
+ * again (that would reset its base), so from now on %gs:0 is the index.
+ */
+void cpu_local_init(unsigned cpu, uintptr_t stack_top)
+{
+	struct x86_cpu *c = &x86_cpus[cpu];
+
+	c->index = cpu;
+	c->stack_top = stack_top;
+	c->stack_guard = stack_top - CPU_STACK_SIZE - PAGE_SIZE;
+	wrmsr(MSR_GS_BASE, (uintptr_t)c);
+}
+
+_Static_assert(BOOT_STACK_SIZE == CPU_STACK_SIZE,
+	       "cpu_local_init expects every stack to be CPU_STACK_SIZE");
+
+/* One load, no lock: every spin_lock() calls this. */
 unsigned arch_cpu_id(void)
 {
-	return 0;
+	unsigned id;
+
+	__asm__ volatile("movl %%gs:0, %0" : "=r"(id));
+	return id;
 }
 
 /*
@@ -49,21 +78,23 @@ noreturn void arch_exit(int code)
  * Frame-pointer backtrace. With -fno-omit-frame-pointer every function
  * starts "push %rbp; mov %rsp, %rbp", so at rbp sits the caller's rbp and
  * just above it the return address. entry.S ends the chain with rbp = 0.
- * A fault may be reported on the double fault stack, so both stacks count.
+ * A fault may be reported on this CPU's double fault stack, so both of
+ * its stacks count.
  */
-extern char double_fault_stack[];
-extern char *const double_fault_stack_top;
-
-static bool within(uintptr_t fp, const char *base, const char *top)
+static bool within(uintptr_t fp, uintptr_t base, uintptr_t top)
 {
-	return fp >= (uintptr_t)base && fp + 16 <= (uintptr_t)top;
+	return fp >= base && fp + 16 <= top;
 }
 
 static bool on_stack(uintptr_t fp)
 {
+	unsigned cpu = arch_cpu_id();
+	const struct x86_cpu *c = &x86_cpus[cpu];
+	uintptr_t df = (uintptr_t)double_fault_stacks[cpu];
+
 	return IS_ALIGNED(fp, 8) &&
-	       (within(fp, boot_stack, boot_stack_top) ||
-		within(fp, double_fault_stack, double_fault_stack_top));
+	       (within(fp, c->stack_guard + PAGE_SIZE, c->stack_top) ||
+		within(fp, df, df + DOUBLE_FAULT_STACK_SIZE));
 }
 
 void arch_backtrace(void (*fn)(uintptr_t ra), int max)

@@ -108,13 +108,15 @@ paddr_t virt_to_phys(const void *va)
 
 noreturn void x86_64_main(uint64_t info_phys)
 {
+	cpu_local_init(0, (uintptr_t)boot_stack_top);  /* before any lock */
 	boot_info_phys = info_phys;
 	uart_init();
-	gdt_init();             /* GDT and IDT at high addresses ... */
+	gdt_init(0);            /* GDT and IDT at high addresses ... */
 	trap_init();
 	paging_init();          /* ... before the identity map goes  */
 	pte_init();             /* NX on, before any entry uses it */
 	validate_boot_info();
 	build_cmdline();
+	smp_find_cpus();        /* while the boot tables map ACPI's */
 	kernel_main();
 }

@@ -43,6 +43,21 @@
 
 #define BOOT_STACK_SIZE    (16 * 1024)
 
+/*
+ * Starting the other CPUs (smp.c, trampoline.S). An AP starts in real
+ * mode at a page below 1 MiB that the start-up IPI names: the trampoline
+ * is copied there. That page is in the first MiB, which the memory map
+ * keeps out of the page allocator. The AP reads the rest from struct
+ * ap_start (offsets below), in the kernel image.
+ */
+#define AP_TRAMPOLINE_PHYS 0x8000
+#define AP_BOOT_CR3        0    /* u64: page table with an identity map */
+#define AP_EFER            8    /* u64: EFER to set (LME, NXE) */
+#define AP_CR3             16   /* u64: the kernel's page table */
+#define AP_STACK_TOP       24   /* u64 */
+#define AP_CPU             32   /* u64: its CPU index */
+#define AP_CODE32          0x18 /* trampoline GDT: 32-bit code segment */
+
 /* Segment selectors: the boot GDT (entry.S) and the final one (gdt.c)
  * agree on these, so the switch between them needs no far jump. */
 #define KERNEL_CS 0x08

@@ -15,6 +15,9 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/arch.h"
+#include "kernel/errno.h"
+#include "kernel/panic.h"
+#include "mm/vm.h"
 
 const int arch_pt_levels = X86_PT_LEVELS;
 
@@ -114,9 +117,20 @@ void arch_tlb_flush_page(uintptr_t va)
 	invlpg(va);
 }
 
-/* Every device Duet uses (COM1, isa-debug-exit, fw_cfg) is an I/O port:
- * there is no memory-mapped one to add. */
+/*
+ * COM1, isa-debug-exit and fw_cfg are I/O ports, but the local APIC,
+ * which sends the IPIs that start and wake the other CPUs (smp.c), is
+ * memory-mapped: one page, through the direct map. (Real hardware wants
+ * it uncached, which the VM_* bits cannot say; under QEMU it does not
+ * matter.)
+ */
 void arch_kernel_mappings(struct vm_space *vs)
 {
-	UNUSED(vs);
+	paddr_t pa = rdmsr(MSR_APIC_BASE) & PTE_ADDR_MASK;
+	int err = vm_map(vs, (uintptr_t)phys_to_virt(pa), pa, PAGE_SIZE,
+			 VM_READ | VM_WRITE | VM_GLOBAL);
+
+	if (err < 0)
+		panic("arch_kernel_mappings: cannot map the local APIC: %s",
+		      error_name(err));
 }

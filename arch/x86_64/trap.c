@@ -75,9 +75,18 @@ struct idt_gate {
 
 #define GATE_INTERRUPT 0x8e     /* present, ring 0, 64-bit interrupt gate */
 
-/* Only the 32 exception vectors: nothing raises any other (interrupts are
- * off), and using one would fault on the IDT limit, which we would see. */
-static struct idt_gate idt[NVECTORS] __attribute__((aligned(16)));
+/*
+ * All 256 vectors, but only these have a gate: the 32 exceptions; the
+ * wake-up IPI and the local APIC's spurious interrupt (smp.c), which
+ * arrive only while a CPU sleeps in arch_cpu_idle(), the one place with
+ * interrupts on. Any other vector finds no gate, a "segment not present"
+ * fault, which we would see.
+ */
+#define IDT_ENTRIES 256
+
+static struct idt_gate idt[IDT_ENTRIES] __attribute__((aligned(16)));
+
+extern char wake_stub[], spurious_stub[];
 
 static void set_gate(unsigned vector, uint64_t handler, uint8_t ist)
 {
@@ -92,16 +101,24 @@ static void set_gate(unsigned vector, uint64_t handler, uint8_t ist)
 	};
 }
 
-void trap_init(void)
+/* Every CPU uses the same IDT; each must load it. */
+void trap_load(void)
 {
 	struct {
 		uint16_t limit;
 		uint64_t base;
 	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
 
+	__asm__ volatile("lidt %0" :: "m"(idtr) : "memory");
+}
+
+void trap_init(void)
+{
 	for (unsigned v = 0; v < NVECTORS; v++)
 		set_gate(v, trap_stubs[v], v == VEC_DOUBLE ? IST_DOUBLE : 0);
-	__asm__ volatile("lidt %0" :: "m"(idtr) : "memory");
+	set_gate(WAKE_VECTOR, (uintptr_t)wake_stub, 0);
+	set_gate(SPURIOUS_VECTOR, (uintptr_t)spurious_stub, 0);
+	trap_load();
 }
 
 /* ---- Reporting ----------------------------------------------------------- */

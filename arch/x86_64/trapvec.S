@@ -2,7 +2,9 @@
  * Exception entry. Every exception is unexpected in Duet (no interrupts
  * are enabled, no user mode yet), so each of the 32 vectors gets a stub
  * that pushes the same shape of frame and calls trap_handler(), which
- * reports and panics. trap_handler does not return.
+ * reports and panics. trap_handler does not return. (The only interrupts,
+ * the wake-up IPI and the local APIC's spurious one, come while a CPU
+ * idles in arch_cpu_idle() and just return: see the end of the file.)
  *
  * The CPU pushes ss, rsp, rflags, cs, rip and, for some vectors, an error
  * code. Stubs for the others push a 0 in its place, then every stub
@@ -59,6 +61,24 @@ trap_common:
 	call	trap_handler
 1:	hlt
 	jmp	1b
+
+/*
+ * The wake-up IPI (arch_cpu_wake). It only has to end the hlt in
+ * arch_cpu_idle(): tell the local APIC we are done with it (a write to
+ * its end-of-interrupt register) and return.
+ */
+	.globl wake_stub
+wake_stub:
+	push	%rax
+	mov	lapic_eoi(%rip), %rax
+	movl	$0, (%rax)
+	pop	%rax
+	iretq
+
+/* A spurious interrupt from the local APIC: nothing to do, and no EOI. */
+	.globl spurious_stub
+spurious_stub:
+	iretq
 
 /* trap.c's table of stub addresses, indexed by vector. */
 	.section .rodata
