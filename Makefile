@@ -152,8 +152,10 @@ comma := ,
 # The page allocators against naive baselines, natively with -O2 and no
 # sanitizers (tests/bench/pmm_bench.c says what is measured and how).
 BENCH_JSON  ?=
-BENCH_SRCS  := tests/bench/pmm_bench.c tests/bench/baselines.c \
-	       mm/memmap.c mm/pmm.c mm/bump.c mm/bitmap.c mm/freelist.c \
+# Every page allocator (pmm.c can start any of them).
+PMM_SRCS    := mm/memmap.c mm/pmm.c mm/bump.c mm/bitmap.c mm/freelist.c \
+	       mm/frame.c mm/buddy.c mm/pcp.c
+BENCH_SRCS  := tests/bench/pmm_bench.c tests/bench/baselines.c $(PMM_SRCS) \
 	       $(filter-out mm/%,$(HOST_LIB_SRCS))
 BENCH_FLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I.
 
@@ -165,8 +167,8 @@ $(BUILD)/bench/pmm_bench: $(BENCH_SRCS) $(wildcard */*.h mm/*.h tests/*/*.h)
 # The heap (lab 4) against glibc malloc and a naive implicit-list heap, on
 # the traces of tests/heap/ (tests/bench/heap_bench.c says how).
 HEAP_BENCH_SRCS := tests/bench/heap_bench.c tests/bench/naive_heap.c \
-		   mm/memmap.c mm/pmm.c mm/bump.c mm/bitmap.c mm/freelist.c \
-		   $(wildcard mm/heap*.c) $(filter-out mm/%,$(HOST_LIB_SRCS))
+		   $(PMM_SRCS) $(wildcard mm/heap*.c) \
+		   $(filter-out mm/%,$(HOST_LIB_SRCS))
 
 $(BUILD)/bench/heap_bench: $(HEAP_BENCH_SRCS) $(wildcard */*.h mm/*.h tests/*/*.h)
 	@mkdir -p $(dir $@)
@@ -178,3 +180,52 @@ bench: $(BUILD)/bench/pmm_bench $(BUILD)/bench/heap_bench
 	$(BUILD)/bench/pmm_bench $(if $(BENCH_JSON),--json $(BENCH_JSON))
 	$(BUILD)/bench/heap_bench $(wildcard tests/heap/traces/*.trace)
 # ---- end of benchmarks --------------------------------------------------------
+
+# ---- Broken kernels: the grader's adversaries (tests/broken) -------------------
+# make ARCH=riscv BROKEN='hang_early flood' broken-kernels
+# links the normal kernel's objects with tests/broken/broken.c, which
+# injects one fault each through the linker's --wrap (no hook in kernel/),
+# into $(BUILD)/broken/<fault>/$(ARCH)/: the layout "grade.py --build-dir
+# $(BUILD)/broken/<fault>" expects. tests/broken/broken.c lists the faults;
+# tests/broken/test_broken_kernels.py builds and grades them all. The normal
+# kernel never contains fault code.
+BROKEN ?=
+BROKEN_DIR   := $(BUILD)/broken
+BROKEN_WRAPS := kernel_main ktest_run spin_lock kprintf page_alloc_aligned page_free
+BROKEN_IMAGES := $(foreach f,$(BROKEN),$(BROKEN_DIR)/$(f)/$(ARCH)/$(notdir $(KERNEL_IMAGE)))
+
+.PHONY: broken-kernels
+broken-kernels: tools-check $(BROKEN_IMAGES)
+	@$(if $(BROKEN),:,echo "usage: make broken-kernels BROKEN='<fault> ...'" \
+		"(the faults are listed in tests/broken/broken.c)" >&2; exit 1)
+
+$(BROKEN_DIR)/%/$(ARCH)/broken.o: tests/broken/broken.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -DBROKEN_FAULT='"$*"' -c -o $@ $<
+
+$(BROKEN_DIR)/%/$(ARCH)/broken_arch.o: tests/broken/$(ARCH).c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BROKEN_DIR)/%/$(ARCH)/kernel.elf: $(BROKEN_DIR)/%/$(ARCH)/broken.o \
+		$(BROKEN_DIR)/%/$(ARCH)/broken_arch.o $(KERNEL_OBJS) arch/$(ARCH)/kernel.ld
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(foreach f,$(BROKEN_WRAPS),-Wl,--wrap=$(f)) \
+		-o $@ $(KERNEL_OBJS) $(filter %.o,$(wordlist 1,2,$^)) -lgcc
+
+ifdef make-iso
+$(BROKEN_DIR)/%/$(ARCH)/duet.iso: $(BROKEN_DIR)/%/$(ARCH)/kernel.elf arch/$(ARCH)/grub.cfg
+	@echo "  ISO     $@"
+	$(call make-iso,$<,arch/$(ARCH)/grub.cfg,$(dir $@)iso,$@)
+endif
+
+.PRECIOUS: $(BROKEN_DIR)/%/$(ARCH)/broken.o $(BROKEN_DIR)/%/$(ARCH)/broken_arch.o \
+	   $(BROKEN_DIR)/%/$(ARCH)/kernel.elf
+-include $(wildcard $(BROKEN_DIR)/*/$(ARCH)/*.d)
+
+# Build every fault on every arch, grade each, check the verdicts (~45 s).
+.PHONY: broken-tests
+broken-tests: tools-check
+	python3 -m unittest discover -s tests/broken -t . -v
+# ---- end of broken kernels ------------------------------------------------------

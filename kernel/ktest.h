@@ -71,6 +71,21 @@ int ktest_run(const char *patterns);
 void ktest_list(const char *patterns);
 
 /*
+ * Binding results to one boot (docs/grading.md). The grader boots with a
+ * fresh "ktap_nonce=<hex>" on the command line; ktest_run() then ends each
+ * result line with " # tag:<16 hex digits>", this 64-bit FNV-1a hash of
+ *
+ *     "<nonce>|<suite>|<number>|<name>|<verdict>"
+ *
+ * where verdict is "ok", "not ok" or "skip", and suite is "" for a suite's
+ * own result line (name is then the suite's name). A canned or replayed
+ * report does not carry this boot's tags, so it earns nothing. Without a
+ * nonce (a boot by hand) no tag is printed.
+ */
+uint64_t ktest_result_tag(const char *nonce, const char *suite, int number,
+			  const char *name, const char *verdict);
+
+/*
  * Run fn; if it panics, catch the panic like a test would, copy the
  * message into why and return false. Boot uses this so that an
  * unfinished lab (a stub that panics "not implemented") leaves a kernel

@@ -15,7 +15,7 @@ import shlex
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Tuple
 
 DEFAULT_OPENSBI_DIR = "/usr/lib/riscv64-linux-gnu/opensbi/generic"
 
@@ -54,6 +54,9 @@ class Arch:
     fail_status: int              # ... and when the kernel reports failure
     reset_status: Optional[int]   # status of a reset/triple fault, if known
     machine_args: Callable[[Boot, Path], list]
+    # Given -m in bytes, the [low, high) physical addresses RAM may occupy
+    # on this machine: the host checks hold the kernel's memory map to it.
+    ram_window: Callable[[int], Tuple[int, int]]
 
     def qemu_command(self):
         """The QEMU command as a list; the env override may add arguments."""
@@ -103,6 +106,17 @@ def _x86_64_args(boot, image):
     return args
 
 
+def _riscv_ram(mem):
+    """QEMU virt: RAM is one range from 0x80000000."""
+    return (0x80000000, 0x80000000 + mem)
+
+
+def _x86_64_ram(mem):
+    """QEMU pc/q35: RAM starts at 0; above 2 GiB part of it moves over
+    the PCI hole, which is at most 2 GiB below 4 GiB."""
+    return (0, mem if mem <= 2 << 30 else mem + (2 << 30))
+
+
 ARCHES = {
     "riscv": Arch(
         name="riscv", qemu_env="QEMU_RISCV",
@@ -111,7 +125,7 @@ ARCHES = {
         # sifive_test finisher: 0x5555 exits 0, 0x3333|code<<16 exits code.
         # An SBI shutdown also exits 0, hence "never trust it alone".
         pass_status=0, fail_status=1, reset_status=None,
-        machine_args=_riscv_args),
+        machine_args=_riscv_args, ram_window=_riscv_ram),
     "x86_64": Arch(
         name="x86_64", qemu_env="QEMU_X86_64",
         qemu_default="qemu-system-x86_64",
@@ -119,7 +133,7 @@ ARCHES = {
         # isa-debug-exit exits with (value << 1) | 1: 16 -> 33, 17 -> 35.
         # With -no-reboot a triple fault exits 0.
         pass_status=33, fail_status=35, reset_status=0,
-        machine_args=_x86_64_args),
+        machine_args=_x86_64_args, ram_window=_x86_64_ram),
 }
 
 FIRMWARES = ("fw_dynamic", "fw_jump")

@@ -8,8 +8,11 @@
 Each test group of each lab manifest (tests/manifest/labN.json) is booted
 in a fresh QEMU per architecture, the KTAP report on the serial console is
 parsed, and each test earns its points only if it passed in every boot
-that ran it. Exit status: 0 if every selected test passed and every boot
-completed, 1 otherwise, 2 for a usage or manifest error.
+that ran it. Every boot gets fresh secrets on its command line (a nonce
+that result lines must be tagged with, a seed for pmm_verify: binding.py),
+and some suites are re-checked on the host (hostcheck.py). Exit status:
+0 if every selected test passed and every boot completed, 1 otherwise, 2
+for a usage or manifest error.
 
 Standard library only (Python 3.9 or later).
 """
@@ -23,7 +26,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+import binding
 import gradescope
+import hostcheck
 import manifest
 import qemu
 import report
@@ -64,13 +69,16 @@ def parse_args(argv):
                    help='write {"passed": n, "failed": n} to FILE')
     p.add_argument("--manifest-dir", default=str(manifest.MANIFEST_DIR),
                    metavar="DIR", help=argparse.SUPPRESS)
+    # For the grader's own tests (tests/broken): flood sooner.
+    p.add_argument("--byte-cap", type=int, default=qemu.BYTE_CAP,
+                   metavar="BYTES", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     for option in ("lab", "only_lab"):
         value = getattr(args, option)
         if value is not None and value not in manifest.LABS:
             p.error(f"--{option.replace('_', '-')} must be 0..7")
-    if args.jobs < 1 or args.timeout_scale <= 0:
-        p.error("--jobs must be >= 1 and --timeout-scale > 0")
+    if args.jobs < 1 or args.timeout_scale <= 0 or args.byte_cap < 1:
+        p.error("--jobs, --byte-cap must be >= 1 and --timeout-scale > 0")
     names = list(ARCHES) if args.arch == "all" else args.arch.split(",")
     unknown = [a for a in names if a not in ARCHES]
     if unknown or not names:
@@ -96,18 +104,23 @@ def select_labs(args):
     return chosen
 
 
-def run_job(job, build_dir, timeout_scale):
+def run_job(job, build_dir, timeout_scale, byte_cap=qemu.BYTE_CAP):
     """Boot one job and judge it (runs in a worker thread)."""
     group = job.group
     timeout = group.timeout * timeout_scale
-    boot = Boot(group.mem, group.smp, group.kernel_cmdline, group.firmware)
+    job.challenge = challenge = binding.Challenge.fresh()
+    cmdline = f"{group.kernel_cmdline} {challenge.cmdline}"
+    boot = Boot(group.mem, group.smp, cmdline, group.firmware)
     try:
         argv = job.arch.command(build_dir, boot)
     except SetupError as err:
         job.raw = qemu.RawRun(setup_error=str(err))
     else:
-        job.raw = qemu.run(argv, timeout)
-    job.run = verdict.judge_run(job.raw, job.arch, timeout)
+        job.raw = qemu.run(argv, timeout, byte_cap)
+    job.run = verdict.judge_run(
+        job.raw, job.arch, timeout,
+        nonce=challenge.nonce if job.lab.require_tags else None,
+        checks=hostcheck.for_boot(group, job.arch, challenge))
 
 
 def run_jobs(jobs, args, colour):
@@ -118,7 +131,8 @@ def run_jobs(jobs, args, colour):
     pool = ThreadPoolExecutor(max_workers=args.jobs)
     try:
         futures = {pool.submit(run_job, job, args.build_dir,
-                               args.timeout_scale): job for job in jobs}
+                               args.timeout_scale, args.byte_cap): job
+                   for job in jobs}
         for done, future in enumerate(as_completed(futures), 1):
             future.result()
             report.progress(done, len(jobs), futures[future], colour)
@@ -141,7 +155,8 @@ def list_plan(labs, jobs):
             print(f"  group {group.name} [{arches}] mem {group.mem}, "
                   f"smp {group.smp}, timeout {group.timeout:g}s, "
                   f"firmware {group.firmware}")
-            print(f"    cmdline: {group.kernel_cmdline}")
+            print(f"    cmdline: {group.kernel_cmdline} (+ ktap_nonce=, "
+                  f"verify_seed=: fresh each boot)")
             for key in mine[0].keys:
                 print(f"    {key:<40} {report.number(lab.points[key])}")
 

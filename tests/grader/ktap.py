@@ -17,6 +17,17 @@ Shape of the input (nesting is by indentation, 4 spaces in practice):
         not ok 1 merges_overlaps
         ok 2 skip_me # SKIP reason
     not ok 1 memmap                    <- the suite's own result line
+
+A result line may end in " # tag:<hex>", the boot's nonce tag (binding.py):
+it is taken off before anything else is parsed, so "# SKIP" still works.
+
+Problems come in two kinds. A suite that breaks its own structure (more or
+fewer results than its plan once it closed, a duplicate, a second plan) is
+"corrupt": nothing it reported can be trusted, since the line that is
+missing or doubled may be any of them. A problem outside every suite (a
+top-level result beyond the plan, a suite result printed twice) makes the
+whole report corrupt. A report that merely stops is not corrupt: it is
+incomplete, and what it printed before stopping stands.
 """
 
 import re
@@ -28,6 +39,9 @@ PLAN_RE = re.compile(r"^1\.\.(\d+)\s*(?:#.*)?$")
 SUBTEST_RE = re.compile(r"^#\s*Subtest:\s*(\S+)")
 RESULT_RE = re.compile(
     r"^(ok|not ok)\s+(\d+)(?:\s+(?:-\s+)?([^#]*?))?\s*(?:#\s*(.*))?$")
+# The nonce tag at the very end of a result line. Any characters after
+# "tag:" count, so that a garbled tag is "wrong" rather than "missing".
+TAG_RE = re.compile(r"(?:^|\s)#\s*tag:(\S*)\s*$")
 # A line saying the kernel died outside a test, e.g. "panic: ..." or
 # "trap: ...". Caught panics inside tests are reported as diagnostics
 # ("# expected panic: ...") and do not match.
@@ -46,6 +60,11 @@ class TestResult:
     directive: str = ""           # text after '#', e.g. "SKIP not on x86"
     diagnostics: list = field(default_factory=list)
     count: int = 1                # more than 1 means duplicated: suspicious
+    number: int = 0               # the number printed on the line
+    verdict: str = "ok"           # "ok", "not ok" or "skip", as printed
+    tag: Optional[str] = None     # the nonce tag, if the line had one
+    line: str = ""                # the line itself, for messages
+    bound: Optional[bool] = None  # tag checked by binding.verify()?
 
     @property
     def key(self):
@@ -61,6 +80,13 @@ class Suite:
     lines: int = 0                # test result lines seen (with duplicates)
     results: int = 0              # the suite's own result lines seen
     ok: Optional[bool] = None
+    problems: list = field(default_factory=list)  # non-empty: corrupt
+    # The suite's own result line, as for TestResult:
+    number: int = 0
+    verdict: str = ""
+    tag: Optional[str] = None
+    line: str = ""
+    bound: Optional[bool] = None
 
 
 @dataclass
@@ -69,7 +95,8 @@ class Report:
     plan: Optional[int] = None    # top-level plan (number of suites)
     suites: dict = field(default_factory=dict)  # name -> Suite
     suite_results: int = 0        # top-level result lines seen
-    problems: list = field(default_factory=list)
+    problems: list = field(default_factory=list)   # every problem
+    run_problems: list = field(default_factory=list)  # outside any suite
     trap_line: Optional[str] = None   # last trap/panic line after a result
     open_suite: Optional[str] = None  # suite still open when output ended
     pending_diagnostics: list = field(default_factory=list)
@@ -106,6 +133,21 @@ class Report:
         return self.incomplete_reason is None
 
     @property
+    def corruption(self):
+        """The first problem that makes the report (or a suite) corrupt,
+        rather than merely cut short; None if there is none."""
+        return self.problems[0] if self.problems else None
+
+    def result_lines(self):
+        """Every TestResult and Suite that printed a result line."""
+        lines = []
+        for suite in self.suites.values():
+            lines.extend(suite.tests.values())
+            if suite.results:
+                lines.append(suite)
+        return lines
+
+    @property
     def any_failed(self):
         """True if any test or suite reported "not ok" (SKIP is not a
         failure), matching the kernel's own pass/fail exit decision."""
@@ -134,7 +176,11 @@ class _Parser:
         elif PLAN_RE.match(body):
             self._on_plan(int(PLAN_RE.match(body).group(1)))
         elif RESULT_RE.match(body):
-            self._on_result(indent, RESULT_RE.match(body))
+            tag = TAG_RE.search(body)
+            bare = body[:tag.start()].rstrip() if tag else body
+            self._on_result(indent, RESULT_RE.match(bare) or
+                            RESULT_RE.match(body),
+                            tag.group(1) if tag else None, body)
         elif SUBTEST_RE.match(body):
             self._open_suite(SUBTEST_RE.match(body).group(1))
         else:
@@ -152,77 +198,100 @@ class _Parser:
         if self.base_indent is None:
             self.base_indent = indent
 
+    def _suite_problem(self, suite, problem):
+        suite.problems.append(problem)
+        self.report.problems.append(problem)
+
+    def _run_problem(self, problem):
+        self.report.run_problems.append(problem)
+        self.report.problems.append(problem)
+
     def _on_plan(self, count):
         self.report.seen_ktap = True
         if self.current is not None and self.current.plan is None:
             self.current.plan = count
         elif self.current is None and self.report.plan is None:
             self.report.plan = count
+        elif self.current is not None:
+            self._suite_problem(self.current, f"suite {self.current.name}: "
+                                f"unexpected plan 1..{count}")
         else:
-            self.report.problems.append(f"unexpected plan 1..{count}")
+            self._run_problem(f"unexpected plan 1..{count}")
 
     def _open_suite(self, name):
         report = self.report
         report.seen_ktap = True
         if self.current is not None:
-            report.problems.append(
-                f"suite {self.current.name} has no result line")
+            self._suite_problem(self.current,
+                                f"suite {self.current.name} has no result "
+                                f"line")
         suite = report.suites.get(name)
         if suite is None:
             suite = report.suites[name] = Suite(name)
         else:
-            report.problems.append(f"suite {name} printed twice")
+            self._suite_problem(suite, f"suite {name} printed twice")
         self.current = suite
         self.pending = []
 
-    def _on_result(self, indent, match):
+    def _on_result(self, indent, match, tag, line):
         self.report.seen_ktap = True
         self.report.trap_line = None      # the kernel got past any trap
         ok = match.group(1) == "ok"
+        number = int(match.group(2))
         name = (match.group(3) or "").strip() or f"#{match.group(2)}"
         directive = (match.group(4) or "").strip()
+        skip = directive.upper().startswith(("SKIP", "TODO"))
+        seen = dict(number=number, tag=tag, line=line,
+                    verdict="skip" if skip else match.group(1))
         cur = self.current
         # A result belongs to the open suite if it is indented, or if its
         # indentation was lost but it does not name the suite itself.
         if cur is not None and (self._nested(indent) or name != cur.name):
-            self._test_result(cur, name, ok, directive)
+            self._test_result(cur, name, ok, skip, directive, seen)
         elif cur is None and self._nested(indent):
-            self.report.problems.append(f"result for {name} outside a suite")
+            self._run_problem(f"result for {name} outside a suite")
         else:
-            self._suite_result(name, ok, directive)
+            self._suite_result(name, ok, skip, seen)
 
-    def _test_result(self, suite, name, ok, directive):
+    def _test_result(self, suite, name, ok, skip, directive, seen):
         # KTAP allows "not ok N name # SKIP": a skipped test never failed.
-        skip = directive.upper().startswith(("SKIP", "TODO"))
         ok = ok or skip
         suite.lines += 1
         if suite.plan is not None and suite.lines > suite.plan:
-            self.report.problems.append(
-                f"suite {suite.name}: {name} is beyond plan 1..{suite.plan}")
+            self._suite_problem(suite, f"suite {suite.name}: {name} is "
+                                f"beyond plan 1..{suite.plan}")
         test = suite.tests.get(name)
         if test is None:
             suite.tests[name] = TestResult(suite.name, name, ok, skip,
-                                           directive, self.pending)
+                                           directive, self.pending, **seen)
         else:
             test.count += 1
             test.ok = test.ok and ok
             test.diagnostics += self.pending
-            self.report.problems.append(f"duplicate result for {test.key}")
+            self._suite_problem(suite, f"duplicate result for {test.key}")
         self.pending = []
 
-    def _suite_result(self, name, ok, directive):
+    def _suite_result(self, name, ok, skip, seen):
         report = self.report
         suite = report.suites.get(name)
         if suite is None:                 # e.g. a whole suite skipped
             suite = report.suites[name] = Suite(name, plan=0)
         suite.results += 1
-        suite.ok = ok or directive.upper().startswith("SKIP")
+        suite.ok = ok or skip
+        if suite.results == 1:
+            vars(suite).update(seen)
         report.suite_results += 1
         if suite.results > 1:
-            report.problems.append(f"duplicate result for suite {name}")
+            self._run_problem(f"duplicate result for suite {name}")
         if report.plan is not None and report.suite_results > report.plan:
-            report.problems.append(f"suite {name} is beyond plan "
-                                   f"1..{report.plan}")
+            self._run_problem(f"suite {name} is beyond plan "
+                              f"1..{report.plan}")
+        # A closed suite must have kept its promise.
+        if suite.plan is None:
+            self._suite_problem(suite, f"suite {name} has no plan")
+        elif suite.lines < suite.plan:
+            self._suite_problem(suite, f"suite {name}: plan 1..{suite.plan} "
+                                f"but {suite.lines} result lines")
         self.current = None
         self.pending = []
 

@@ -5,11 +5,18 @@ with its own memory size, CPU count, timeout and command line) and how
 many points each test is worth. A mistake in a manifest would silently
 cost students points, so every manifest is checked fully before anything
 boots, and any problem stops the grader with a clear message.
+
+Settings that hold for every lab of a course live beside the manifests in
+grader.json (optional; absent means the defaults below):
+
+    {"require_tags": true}    every result line must carry the boot's
+                              nonce tag (binding.py); a kernel tree that
+                              predates tags would score 0, hence a switch
 """
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 
@@ -23,6 +30,10 @@ GROUP_DEFAULTS = {"mem": "128M", "smp": 1, "timeout": 60,
                   "firmware": "fw_dynamic"}
 GROUP_KEYS = {"name", "tests"} | set(GROUP_DEFAULTS)
 LAB_KEYS = {"lab", "title", "groups", "points"}
+SETTINGS_FILE = "grader.json"
+SETTINGS_DEFAULTS = {"require_tags": False}
+# Command-line words only the grader may set (it adds them to every boot).
+GRADER_WORDS = ("test=", "ktap_nonce=", "verify_seed=")
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 TEST_RE = re.compile(r"^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$")
 MEM_RE = re.compile(r"^[1-9][0-9]*[MG]$")
@@ -64,6 +75,7 @@ class Lab:
     title: str
     groups: tuple
     points: dict          # "suite.test" -> points, in manifest order
+    require_tags: bool = False    # from grader.json: see the top
 
     def groups_for(self, key):
         return [g for g in self.groups if g.runs(key)]
@@ -83,9 +95,30 @@ def load_lab(path):
 
 
 def load_labs(numbers, manifest_dir=MANIFEST_DIR):
-    """Load the manifests for the given lab numbers that exist."""
+    """Load the manifests for the given lab numbers that exist, with the
+    directory's grader.json settings applied to each."""
+    settings = load_settings(manifest_dir)
     paths = [Path(manifest_dir) / f"lab{n}.json" for n in numbers]
-    return [load_lab(p) for p in paths if p.is_file()]
+    return [replace(load_lab(p), **settings) for p in paths if p.is_file()]
+
+
+def load_settings(manifest_dir=MANIFEST_DIR):
+    """grader.json of a manifest directory, checked, with defaults."""
+    path = Path(manifest_dir) / SETTINGS_FILE
+    if not path.is_file():
+        return dict(SETTINGS_DEFAULTS)
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        raise ManifestError(f"{path}: cannot read: {err}") from None
+    try:
+        _require(isinstance(data, dict), "the top level must be an object")
+        _check_keys(data, set(SETTINGS_DEFAULTS), set(), "settings")
+        _require(all(type(v) is bool for v in data.values()),
+                 "settings: values must be true or false")
+    except ManifestError as err:
+        raise ManifestError(f"{path}: {err}") from None
+    return {**SETTINGS_DEFAULTS, **data}
 
 
 def _lab_from(data, path):
@@ -125,9 +158,10 @@ def _group_from(data):
     _require(isinstance(g["arch"], list) and g["arch"]
              and all(a in ARCHES for a in g["arch"]),
              f'{where}: "arch" must be a non-empty list from {list(ARCHES)}')
-    _require(isinstance(g["cmdline"], str) and "test=" not in g["cmdline"],
-             f'{where}: "cmdline" must be a string without test= '
-             f'(the grader adds it)')
+    _require(isinstance(g["cmdline"], str) and
+             not any(w in g["cmdline"] for w in GRADER_WORDS),
+             f'{where}: "cmdline" must be a string without '
+             f'{", ".join(GRADER_WORDS)} (the grader adds them)')
     _require(g["firmware"] in FIRMWARES,
              f'{where}: "firmware" must be one of {list(FIRMWARES)}')
     return Group(g["name"], tuple(g["tests"].split(",")), g["mem"],

@@ -26,6 +26,7 @@ class Job:
     keys: list                    # graded tests this boot must report
     raw: Optional[object] = None      # qemu.RawRun, once it ran
     run: Optional[verdict.RunVerdict] = None
+    challenge: Optional[object] = None    # binding.Challenge of its boot
 
     @property
     def label(self):

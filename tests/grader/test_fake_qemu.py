@@ -301,6 +301,73 @@ class EndToEnd(unittest.TestCase):
         self.assertEqual(status, 2)
         self.assertIn("bad manifest", err.getvalue())
 
+    def require_tags(self):
+        (self.root / "manifest" / "grader.json").write_text(
+            '{"require_tags": true}')
+
+    def test_tagged_report_passes_when_tags_are_required(self):
+        self.require_tags()
+        self.manifest(self.group("a", "pass tags"))
+        status, out = self.grade()
+        self.assertEqual(status, 0, out)
+        self.assertEqual(out.splitlines()[-1], "Score: 3/3")
+
+    def test_canned_and_replayed_reports_earn_nothing(self):
+        self.require_tags()
+        self.manifest(self.group("canned", "pass", arch=["riscv"]),
+                      self.group("replay", "replay", arch=["x86_64"]))
+        status, out = self.grade()
+        self.assertEqual(status, 1)
+        self.assertIn("riscv lab0/canned: 4 of 4 result line(s) not bound "
+                      "to this boot (no nonce tag: canned output?)", out)
+        self.assertIn("x86_64 lab0/replay: 4 of 4 result line(s) not bound "
+                      "to this boot (wrong nonce tag", out)
+        self.assertEqual(out.splitlines()[-1], "Score: 0/3")
+
+    def test_every_boot_gets_fresh_secrets(self):
+        self.manifest(self.group("a", "argv"), self.group("b", "argv"))
+        jobs = []
+        real = grade.run_job
+
+        def spy(job, *args):
+            real(job, *args)
+            jobs.append(job)
+        with mock.patch.object(grade, "run_job", spy):
+            self.grade()
+        words = [set(w for w in job.raw.output.split()
+                     if w.startswith(("ktap_nonce=", "verify_seed=")))
+                 for job in jobs]
+        self.assertEqual(len(words), 4)
+        self.assertTrue(all(len(w) == 2 for w in words), words)
+        seen = set().union(*words)
+        self.assertEqual(len(seen), 8, "a nonce or seed was reused")
+        for job, w in zip(jobs, words):
+            self.assertIn(f"ktap_nonce={job.challenge.nonce}", w)
+
+    def verify_manifest(self, mode, pmm):
+        self.require_tags()
+        data = {"lab": 1, "title": "Verify", "groups": [
+            {"name": "v", "tests": "pmm_verify", "timeout": 10,
+             "cmdline": f"fake={mode} tags pmm={pmm}", "mem": "64M"}],
+            "points": {"pmm_verify.seeded_random_sequence": 3}}
+        (self.root / "manifest" / "lab1.json").write_text(json.dumps(data))
+
+    def test_host_check_passes_a_sound_allocator(self):
+        for pmm in ("bump", "freelist"):
+            self.verify_manifest("verify", pmm)
+            status, out = self.grade()
+            self.assertEqual(status, 0, out)
+            self.assertEqual(out.splitlines()[-1], "Score: 3/3")
+
+    def test_host_check_catches_a_leak_the_kernel_calls_ok(self):
+        self.verify_manifest("verify_leak", "bitmap")
+        status, out = self.grade()
+        self.assertEqual(status, 1)
+        self.assertIn("riscv/v: host check: 1 page(s) lost", out)
+        self.assertIn("x86_64/v: host check: 1 page(s) lost", out)
+        self.assertNotIn("# verify:", out)
+        self.assertEqual(out.splitlines()[-1], "Score: 0/3")
+
     def test_missing_lab_exits_2(self):
         self.manifest(self.group("a", "pass"))
         with contextlib.redirect_stderr(io.StringIO()):

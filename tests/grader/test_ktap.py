@@ -218,5 +218,70 @@ class Robustness(unittest.TestCase):
         ktap.parse("\x00\xff\x1b[31mok\n1..\nnot ok\nok x y\n# Subtest:\n")
 
 
+class Corruption(unittest.TestCase):
+    """Cut short is not corrupt; a suite that breaks its plan is."""
+
+    def test_truncated_suite_is_not_corrupt(self):
+        cut = GOOD[:GOOD.index("    ok 3 skip_me")]
+        report = ktap.parse(cut)
+        self.assertIsNone(report.corruption)
+        self.assertEqual(report.suites["memmap"].problems, [])
+
+    def test_closed_suite_short_of_its_plan(self):
+        report = ktap.parse(GOOD.replace("    ok 3 skip_me # SKIP not on "
+                                         "this arch\n", ""))
+        self.assertEqual(report.suites["memmap"].problems,
+                         ["suite memmap: plan 1..4 but 3 result lines"])
+        self.assertEqual(report.suites["fdt"].problems, [])
+        self.assertEqual(report.run_problems, [])
+
+    def test_second_plan_in_a_suite(self):
+        text = GOOD.replace("    ok 1 sorts_ranges\n",
+                            "    ok 1 sorts_ranges\n    1..9\n")
+        self.assertEqual(ktap.parse(text).suites["memmap"].problems,
+                         ["suite memmap: unexpected plan 1..9"])
+
+    def test_duplicate_belongs_to_its_suite(self):
+        text = GOOD.replace("    ok 1 parses_qemu_dtb\n",
+                            "    ok 1 parses_qemu_dtb\n" * 2)
+        report = ktap.parse(text)
+        self.assertIn("duplicate result for fdt.parses_qemu_dtb",
+                      report.suites["fdt"].problems)
+        self.assertEqual(report.suites["memmap"].problems, [])
+
+    def test_problems_outside_suites(self):
+        report = ktap.parse(GOOD + "ok 2 fdt\n")
+        self.assertEqual(report.run_problems,
+                         ["duplicate result for suite fdt",
+                          "suite fdt is beyond plan 1..2"])
+        self.assertEqual(report.corruption, "duplicate result for suite fdt")
+
+
+class Tags(unittest.TestCase):
+    def test_tags_on_every_kind_of_line(self):
+        text = GOOD.replace("    ok 1 sorts_ranges\n",
+                            "    ok 1 sorts_ranges # tag:0123abcd\n") \
+            .replace("ok 3 skip_me # SKIP not on this arch",
+                     "ok 3 skip_me # SKIP not on this arch # tag:77") \
+            .replace("ok 2 fdt\n", "ok 2 fdt #tag:ab\n")
+        report = ktap.parse(text)
+        self.assertTrue(report.complete, report.incomplete_reason)
+        first = report.result("memmap.sorts_ranges")
+        self.assertEqual((first.name, first.tag, first.directive),
+                         ("sorts_ranges", "0123abcd", ""))
+        skip = report.result("memmap.skip_me")
+        self.assertEqual((skip.directive, skip.tag, skip.verdict),
+                         ("SKIP not on this arch", "77", "skip"))
+        self.assertEqual(report.suites["fdt"].tag, "ab")
+        self.assertIsNone(report.result("memmap.merges_overlaps").tag)
+        self.assertEqual(report.result("memmap.merges_overlaps").verdict,
+                         "not ok")
+
+    def test_garbled_tag_is_present_but_wrong(self):
+        report = ktap.parse("KTAP version 1\n1..1\n    # Subtest: s\n"
+                            "    1..1\n    ok 1 a # tag:\x7fzz\nok 1 s\n")
+        self.assertEqual(report.result("s.a").tag, "\x7fzz")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -115,6 +115,33 @@ class Loading(unittest.TestCase):
         labs = manifest.load_labs(range(8), self.dir)
         self.assertEqual([lab.number for lab in labs], [1])
 
+    def test_settings(self):
+        self.write(GOOD)
+        self.assertFalse(manifest.load_labs([1], self.dir)[0].require_tags)
+        self.write({"require_tags": True}, "grader.json")
+        self.assertTrue(manifest.load_labs([1], self.dir)[0].require_tags)
+        for bad in ({"require_tag": True}, {"require_tags": 1}, "[", []):
+            self.write(bad, "grader.json")
+            with self.assertRaises(manifest.ManifestError) as caught:
+                manifest.load_labs([1], self.dir)
+            self.assertIn("grader.json", str(caught.exception))
+
+    def test_grader_words_are_the_graders(self):
+        for word in ("ktap_nonce=1", "verify_seed=2"):
+            def change(d, word=word):
+                d["groups"][0]["cmdline"] = f"pmm=bump {word}"
+            self.assertIn("the grader adds them", self.broken(change))
+
+    def test_real_manifests_require_tags_and_verify_allocators(self):
+        labs = {lab.number: lab for lab in manifest.load_labs(manifest.LABS)}
+        self.assertTrue(all(lab.require_tags for lab in labs.values()))
+        for number, pmm in ((1, "bump"), (2, "bitmap"), (3, "freelist")):
+            groups = [g for g in labs[number].groups
+                      if g.runs("pmm_verify.seeded_random_sequence")]
+            self.assertEqual(len(groups), 1, number)
+            self.assertEqual(groups[0].arch, tuple(ARCHES))
+            self.assertIn(f"pmm={pmm}", groups[0].cmdline)
+
 
 class Planning(unittest.TestCase):
     def setUp(self):

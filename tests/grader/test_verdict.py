@@ -160,5 +160,50 @@ class BrokenRuns(unittest.TestCase):
             self.assertNotIn("\n", run.reason)
 
 
+class CorruptReports(unittest.TestCase):
+    TWO = ("KTAP version 1\n1..2\n"
+           "    # Subtest: s\n    1..2\n    ok 1 a\n    ok 2 b\nok 1 s\n"
+           "    # Subtest: t\n    1..1\n    ok 1 c\nok 2 t\n")
+
+    def test_corrupt_suite_costs_only_its_tests(self):
+        run = judge(self.TWO.replace("    1..2\n", "    1..3\n"), 0)
+        self.assertFalse(run.complete)
+        self.assertTrue(run.trusted)
+        self.assertEqual(run.reason, "corrupt KTAP: suite s: plan 1..3 but "
+                         "2 result lines")
+        for key in ("s.a", "s.b"):
+            self.assertEqual(outcome(run, key).status, ERROR)
+            self.assertTrue(outcome(run, key).reason.startswith("corrupt"))
+        self.assertEqual(outcome(run, "t.c").status, PASS)
+
+    def test_corruption_outside_suites_costs_everything(self):
+        run = judge(self.TWO + "ok 2 t\n", 0)
+        self.assertFalse(run.trusted)
+        self.assertEqual(run.reason,
+                         "corrupt KTAP: duplicate result for suite t")
+        self.assertEqual(outcome(run, "s.a").status, ERROR)
+
+    def test_untrusted_even_when_it_then_hangs(self):
+        run = judge(self.TWO + "ok 2 t\n", None, timed_out=True)
+        self.assertIn("timeout", run.reason)
+        self.assertEqual(outcome(run, "s.a").status, ERROR)
+
+
+class HostChecks(unittest.TestCase):
+    def test_check_runs_on_ok_results_only(self):
+        seen = []
+
+        def check(result):
+            seen.append(result.name)
+            return "the host disagrees" if result.name == "a" else None
+        run = verdict.judge_run(RawRun(output=ONE_FAILS, status=1), RISCV,
+                                30, checks={"s": check})
+        a = outcome(run, "s.a")
+        self.assertEqual((a.status, a.reason),
+                         (FAIL, "host check: the host disagrees"))
+        self.assertEqual(outcome(run, "s.b").reason, "not ok")
+        self.assertEqual(seen, ["a"])
+
+
 if __name__ == "__main__":
     unittest.main()
