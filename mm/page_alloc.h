@@ -8,6 +8,7 @@
  *   pmm=bump      mm/bump.c      a cursor through the memory map; never frees
  *   pmm=bitmap    mm/bitmap.c    one bit per page, next-fit word scan (default)
  *   pmm=freelist  mm/freelist.c  a LIFO list threaded through the free pages
+ *   pmm=buddy     mm/buddy.c     power-of-two blocks, per-frame records, per-CPU caches
  *
  *   paddr_t pa = page_alloc(4);          four contiguous pages
  *   if (pa == PHYS_NONE)

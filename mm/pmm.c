@@ -9,6 +9,7 @@
 #include "kernel/spinlock.h"
 #include "kernel/string.h"
 #include "mm/bitmap.h"
+#include "mm/buddy.h"
 #include "mm/bump.h"
 #include "mm/freelist.h"
 #include "mm/page_alloc.h"
@@ -17,6 +18,7 @@
 static struct bump boot_bump;
 static struct bitmap_alloc boot_bitmap;
 static struct freelist boot_freelist;
+static struct buddy boot_buddy;
 
 static struct page_allocator current;
 
@@ -37,9 +39,12 @@ void pmm_init(const struct memmap *map, const char *name)
 		freelist_init(&boot_freelist, map, &boot_bump, true);
 		current = (struct page_allocator){ &freelist_ops,
 						   &boot_freelist };
+	} else if (strcmp(name, "buddy") == 0) {
+		buddy_init(&boot_buddy, map, &boot_bump);
+		current = (struct page_allocator){ &buddy_ops, &boot_buddy };
 	} else {
 		panic("pmm_init: unknown page allocator \"%s\" "
-		      "(pmm= must be bump, bitmap or freelist)", name);
+		      "(pmm= must be bump, bitmap, freelist or buddy)", name);
 	}
 }
 

@@ -9,6 +9,10 @@
  *                                            scanned from page 0)
  *   freelist           alloc + free pair     none
  *   freelist+poison    alloc + free pair     none (fills and checks 4 KiB)
+ *   buddy              one page, and an      none (order 0 goes through
+ *                      alloc + free pair     this CPU's cache)
+ *   buddy-order9       one 2 MiB block, and  none
+ *                      an alloc + free pair
  *
  * Each runs the same mm/ sources as the kernel, built natively with -O2
  * and no sanitizers, on a fake machine of 1 Mi or 4 Mi pages (4 or 16 GiB)
@@ -18,14 +22,18 @@
  * "Full" means: bump -- the cursor is that far through the map; bitmap
  * and byte-scan -- that share of pages, chosen at random (the same pages
  * for both), is in use; freelist -- that share was carved from the tails
- * (a LIFO list's cost does not depend on it, which is the point).
+ * (a LIFO list's cost does not depend on it, which is the point); buddy
+ * -- that share was allocated as single pages, so the rest is mostly
+ * whole 4 MiB blocks (neither order's cost depends on where the used
+ * pages are, as long as a block of the order is free somewhere).
  *
  * Every figure is the fastest of REPS timed batches, after one untimed
  * warm-up batch: other processes can only add time, so the minimum is
  * the most repeatable figure on a shared machine (the reasoning of
  * Python's timeit). Bitmap and byte-scan use the same batch size, since the
- * byte scan's cost grows as a batch fills the low pages. The bitmap and
- * byte-scan batches are freed again, untimed, between batches.
+ * byte scan's cost grows as a batch fills the low pages. The bitmap,
+ * byte-scan and buddy "alloc" batches are freed again, untimed, between
+ * batches.
  *
  *   tests/bench/pmm_bench [--json FILE]
  */
@@ -37,6 +45,7 @@
 
 #include "kernel/arch.h"
 #include "mm/bitmap.h"
+#include "mm/buddy.h"
 #include "mm/bump.h"
 #include "mm/freelist.h"
 #include "tests/bench/baselines.h"
@@ -117,6 +126,8 @@ static struct rewalk_bump rewalk;
 static struct bitmap_alloc bitmap;
 static struct byte_map bytes;
 static struct freelist freelist;
+static struct buddy buddy;
+static unsigned buddy_order;            /* of the buddy runs below */
 static paddr_t batch[MAX_BATCH];
 static uint64_t batch_len;
 
@@ -173,6 +184,30 @@ static void run_freelist(uint64_t ops)
 		if (pa == PHYS_NONE)
 			fail("freelist");
 		freelist_free(&freelist, pa, 1);
+	}
+}
+
+static void run_buddy(uint64_t ops)
+{
+	for (batch_len = 0; batch_len < ops; batch_len++)
+		if ((batch[batch_len] = buddy_alloc_order(&buddy, buddy_order))
+		    == PHYS_NONE)
+			fail("buddy");
+}
+
+static void undo_buddy(void)
+{
+	for (uint64_t i = 0; i < batch_len; i++)
+		buddy_free_order(&buddy, batch[i], buddy_order);
+}
+
+static void run_buddy_pairs(uint64_t ops)
+{
+	for (uint64_t i = 0; i < ops; i++) {
+		paddr_t pa = buddy_alloc_order(&buddy, buddy_order);
+		if (pa == PHYS_NONE)
+			fail("buddy");
+		buddy_free_order(&buddy, pa, buddy_order);
 	}
 }
 
@@ -241,6 +276,16 @@ static void setup_freelist(uint64_t npages, int fill, bool poison)
 	uint64_t used = freelist_total_pages(&freelist) * fill / 100;
 	for (uint64_t i = 0; i < used; i++)
 		freelist_alloc(&freelist, 1, 1);
+}
+
+static void setup_buddy(uint64_t npages, int fill)
+{
+	build_machine(npages);
+	bump_init(&bump, &map);
+	buddy_init(&buddy, &map, &bump);
+	uint64_t used = buddy_total_pages(&buddy) * fill / 100;
+	for (uint64_t i = 0; i < used; i++)
+		buddy_alloc_order(&buddy, 0);
 }
 
 /* ---- Results -------------------------------------------------------------- */
@@ -383,6 +428,18 @@ int main(int argc, char **argv)
 			setup_freelist(n, fill, true);
 			add((struct record){ "freelist+poison", "alloc+free", n,
 				fill, measure(run_freelist, NULL, 4096), NULL,
+				0 });
+			setup_buddy(n, fill);
+			buddy_order = 0;
+			add((struct record){ "buddy", "alloc", n, fill,
+				measure(run_buddy, undo_buddy, 1024), NULL, 0 });
+			add((struct record){ "buddy", "alloc+free", n, fill,
+				measure(run_buddy_pairs, NULL, 4096), NULL, 0 });
+			buddy_order = 9;
+			add((struct record){ "buddy-order9", "alloc", n, fill,
+				measure(run_buddy, undo_buddy, 64), NULL, 0 });
+			add((struct record){ "buddy-order9", "alloc+free", n,
+				fill, measure(run_buddy_pairs, NULL, 1024), NULL,
 				0 });
 		}
 	}
