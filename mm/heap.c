@@ -47,15 +47,18 @@ void heap_unlock(struct heap *h)
 
 /* ---- Allocating ---------------------------------------------------------- */
 
+/* BEGIN SOLUTION lab4 */
 static void *alloc_locked(struct heap *h, size_t size)
 {
 	if (size >= HEAP_LARGE_MIN)
 		return large_alloc(h, size);
 	return chunk_alloc(h, chunk_size_for(size));
 }
+/* END SOLUTION */
 
 void *heap_alloc(struct heap *h, size_t size)
 {
+	/* BEGIN SOLUTION lab4 */
 	/* Before any arithmetic on size, which could then overflow. */
 	if (size > HEAP_MAX_REQUEST)
 		return NULL;
@@ -63,19 +66,23 @@ void *heap_alloc(struct heap *h, size_t size)
 	void *p = alloc_locked(h, size);
 	heap_unlock(h);
 	return p;
+	/* END SOLUTION */
 }
 
 void *heap_zalloc(struct heap *h, size_t size)
 {
+	/* BEGIN SOLUTION lab4 */
 	void *p = heap_alloc(h, size);
 
 	if (p)
 		memset(p, 0, size);
 	return p;
+	/* END SOLUTION */
 }
 
 /* ---- Freeing ------------------------------------------------------------- */
 
+/* BEGIN SOLUTION lab4 */
 static void free_locked(struct heap *h, void *p)
 {
 	struct tag *t = check_pointer(h, p);
@@ -85,18 +92,22 @@ static void free_locked(struct heap *h, void *p)
 	else
 		chunk_free(h, payload_chunk(p));
 }
+/* END SOLUTION */
 
 void heap_free(struct heap *h, void *p)
 {
+	/* BEGIN SOLUTION lab4 */
 	if (!p)
 		return;
 	heap_lock(h, "heap_free");
 	free_locked(h, p);
 	heap_unlock(h);
+	/* END SOLUTION */
 }
 
 /* ---- Resizing ------------------------------------------------------------ */
 
+/* BEGIN SOLUTION lab4 */
 static size_t usable(const struct tag *t, void *p)
 {
 	if (t->word & TAG_LARGE)
@@ -129,9 +140,11 @@ static void *realloc_locked(struct heap *h, void *p, size_t size)
 	free_locked(h, p);
 	return q;
 }
+/* END SOLUTION */
 
 void *heap_realloc(struct heap *h, void *p, size_t size)
 {
+	/* BEGIN SOLUTION lab4 */
 	if (!p)
 		return heap_alloc(h, size);
 	if (size > HEAP_MAX_REQUEST)
@@ -140,20 +153,24 @@ void *heap_realloc(struct heap *h, void *p, size_t size)
 	void *q = realloc_locked(h, p, size);
 	heap_unlock(h);
 	return q;
+	/* END SOLUTION */
 }
 
 size_t heap_usable_size(struct heap *h, void *p)
 {
+	/* BEGIN SOLUTION lab4 */
 	heap_lock(h, "heap_usable_size");
 	size_t n = usable(check_pointer(h, p), p);
 	heap_unlock(h);
 	return n;
+	/* END SOLUTION */
 }
 
 /* ---- Starting over ------------------------------------------------------- */
 
 void heap_destroy(struct heap *h)
 {
+	/* BEGIN SOLUTION lab4 */
 	heap_lock(h, "heap_destroy");
 	while (h->spans) {
 		struct span *s = h->spans;
@@ -172,13 +189,16 @@ void heap_destroy(struct heap *h)
 	h->hi = 0;
 	h->pages = h->peak_pages = 0;
 	heap_unlock(h);
+	/* END SOLUTION */
 }
 
 /* ---- The kernel heap ----------------------------------------------------- */
 
 void kheap_init(void)
 {
+	/* BEGIN SOLUTION lab4 */
 	heap_init(&kheap, "kernel");
+	/* END SOLUTION */
 }
 
 void *kmalloc(size_t size)

@@ -5,13 +5,17 @@
  * the caller has already checked.
  */
 #include "mm/heap_chunk.h"
+#include "kernel/panic.h"
 
 void poison_fill(void *from, void *to)
 {
+	/* BEGIN SOLUTION lab4 */
 	for (poison_t *w = from; w < (poison_t *)to; w++)
 		*w = POISON_WORD;
+	/* END SOLUTION */
 }
 
+/* BEGIN SOLUTION lab4 */
 /* c's header says free: give it a footer, list it, tell its neighbour. */
 static void mark_free(struct heap *h, struct chunk *c)
 {
@@ -41,6 +45,7 @@ static void carve(struct heap *h, struct chunk *c, uint64_t total,
 	}
 	chunk_set(c, total, TAG_USED | prev_free);
 }
+/* END SOLUTION */
 
 /*
  * A used chunk of size bytes (a multiple of 16, at least MIN_CHUNK):
@@ -48,6 +53,7 @@ static void carve(struct heap *h, struct chunk *c, uint64_t total,
  */
 void *chunk_alloc(struct heap *h, uint64_t size)
 {
+	/* BEGIN SOLUTION lab4 */
 	struct chunk *c = freelist_take(h, size);
 
 	if (!c)
@@ -59,6 +65,7 @@ void *chunk_alloc(struct heap *h, uint64_t size)
 	check_poison(h, c, (char *)c + size + sizeof(struct chunk));
 	carve(h, c, chunk_size(c), size);
 	return chunk_payload(c);
+	/* END SOLUTION */
 }
 
 /*
@@ -71,6 +78,7 @@ void *chunk_alloc(struct heap *h, uint64_t size)
  */
 void chunk_free(struct heap *h, struct chunk *c)
 {
+	/* BEGIN SOLUTION lab4 */
 	struct chunk *next = chunk_next(c);
 	uint64_t size = chunk_size(c);
 
@@ -93,8 +101,10 @@ void chunk_free(struct heap *h, struct chunk *c)
 		span_release(h, c);
 	else
 		mark_free(h, c);
+	/* END SOLUTION */
 }
 
+/* BEGIN SOLUTION lab4 */
 /* Give the tail of used chunk c beyond size bytes back, if it can be a
  * chunk of its own. */
 static void shrink(struct heap *h, struct chunk *c, uint64_t size)
@@ -108,6 +118,7 @@ static void shrink(struct heap *h, struct chunk *c, uint64_t size)
 	chunk_set(rest, total - size, TAG_USED);
 	chunk_free(h, rest);
 }
+/* END SOLUTION */
 
 /*
  * Make used chunk c size bytes long without moving it: shrink it, or
@@ -116,6 +127,7 @@ static void shrink(struct heap *h, struct chunk *c, uint64_t size)
  */
 bool chunk_resize(struct heap *h, struct chunk *c, uint64_t size)
 {
+	/* BEGIN SOLUTION lab4 */
 	uint64_t have = chunk_size(c);
 	struct chunk *next = chunk_next(c);
 
@@ -129,4 +141,5 @@ bool chunk_resize(struct heap *h, struct chunk *c, uint64_t size)
 	check_poison(h, next, (char *)c + size + sizeof(struct chunk));
 	carve(h, c, have + chunk_size(next), size);
 	return true;
+	/* END SOLUTION */
 }

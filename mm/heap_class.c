@@ -25,6 +25,7 @@
  * cache, and is the first to be reused.
  */
 #include "mm/heap_chunk.h"
+#include "kernel/panic.h"
 
 #define EXACT_MAX       512     /* the largest size with a class of its own */
 #define EXACT_CLASSES   ((EXACT_MAX - MIN_CHUNK) / HEAP_ALIGN + 1)
@@ -32,6 +33,7 @@
 
 unsigned size_class(uint64_t size)
 {
+	/* BEGIN SOLUTION lab4 */
 	if (size <= EXACT_MAX)
 		return (unsigned)((size - MIN_CHUNK) / HEAP_ALIGN);
 
@@ -40,10 +42,12 @@ unsigned size_class(uint64_t size)
 		return HEAP_NCLASSES - 1;
 	unsigned quarter = (size >> (log - 2)) & 3;
 	return EXACT_CLASSES + (log - 9) * 4 + quarter;
+	/* END SOLUTION */
 }
 
 void freelist_push(struct heap *h, struct chunk *c)
 {
+	/* BEGIN SOLUTION lab4 */
 	unsigned cls = size_class(chunk_size(c));
 
 	c->prev = NULL;
@@ -52,8 +56,10 @@ void freelist_push(struct heap *h, struct chunk *c)
 		c->next->prev = c;
 	h->free[cls] = c;
 	h->nonempty |= (uint64_t)1 << cls;
+	/* END SOLUTION */
 }
 
+/* BEGIN SOLUTION lab4 */
 /*
  * Unlink free chunk c, which has been checked, once its neighbours on the
  * list are seen to point back at it: a write through a stale pointer to a
@@ -74,13 +80,17 @@ static void unlink_checked(struct heap *h, struct chunk *c)
 	if (!h->free[cls])
 		h->nonempty &= ~((uint64_t)1 << cls);
 }
+/* END SOLUTION */
 
 void freelist_remove(struct heap *h, struct chunk *c)
 {
+	/* BEGIN SOLUTION lab4 */
 	check_free_chunk(h, c);
 	unlink_checked(h, c);
+	/* END SOLUTION */
 }
 
+/* BEGIN SOLUTION lab4 */
 /* The first chunk on list cls with at least size bytes, or NULL. */
 static struct chunk *first_fit(struct heap *h, unsigned cls, uint64_t size)
 {
@@ -91,10 +101,12 @@ static struct chunk *first_fit(struct heap *h, unsigned cls, uint64_t size)
 	}
 	return NULL;
 }
+/* END SOLUTION */
 
 /* Take a free chunk of at least size bytes off its list, or NULL. */
 struct chunk *freelist_take(struct heap *h, uint64_t size)
 {
+	/* BEGIN SOLUTION lab4 */
 	unsigned cls = size_class(size);
 	struct chunk *c = first_fit(h, cls, size);
 
@@ -108,4 +120,5 @@ struct chunk *freelist_take(struct heap *h, uint64_t size)
 	}
 	unlink_checked(h, c);
 	return c;
+	/* END SOLUTION */
 }

@@ -11,9 +11,11 @@
 #include "kernel/arch.h"
 #include "mm/heap_chunk.h"
 #include "mm/page_alloc.h"
+#include "kernel/panic.h"
 
 void *large_alloc(struct heap *h, size_t n)
 {
+	/* BEGIN SOLUTION lab4 */
 	uint64_t npages = large_pages_for(n);
 	paddr_t pa = page_alloc(npages);
 
@@ -29,10 +31,12 @@ void *large_alloc(struct heap *h, size_t n)
 		l->next->prev = l;
 	h->large = l;
 	return l + 1;
+	/* END SOLUTION */
 }
 
 void large_free(struct heap *h, struct large *l)
 {
+	/* BEGIN SOLUTION lab4 */
 	if (l->prev)
 		l->prev->next = l->next;
 	else
@@ -44,4 +48,5 @@ void large_free(struct heap *h, struct large *l)
 	tag_set(&l->tag, l->tag.word & ~TAG_USED);
 	h->pages -= l->npages;
 	page_free(virt_to_phys(l), l->npages);
+	/* END SOLUTION */
 }

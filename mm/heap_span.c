@@ -13,16 +13,19 @@
 #include "kernel/arch.h"
 #include "mm/heap_chunk.h"
 #include "mm/page_alloc.h"
+#include "kernel/panic.h"
 
 /* Count pages we now hold, and widen the range of heap addresses. */
 void heap_got_pages(struct heap *h, void *base, uint64_t npages)
 {
+	/* BEGIN SOLUTION lab4 */
 	uintptr_t start = (uintptr_t)base;
 
 	h->pages += npages;
 	h->peak_pages = MAX(h->peak_pages, h->pages);
 	h->lo = MIN(h->lo, start);
 	h->hi = MAX(h->hi, start + npages * PAGE_SIZE);
+	/* END SOLUTION */
 }
 
 /*
@@ -32,6 +35,7 @@ void heap_got_pages(struct heap *h, void *base, uint64_t npages)
  */
 struct chunk *span_grow(struct heap *h)
 {
+	/* BEGIN SOLUTION lab4 */
 	paddr_t pa = page_alloc_aligned(SPAN_PAGES, SPAN_PAGES);
 
 	if (pa == PHYS_NONE)
@@ -52,19 +56,23 @@ struct chunk *span_grow(struct heap *h)
 	poison_fill(chunk_payload(c), end);
 	chunk_set(end, 0, TAG_USED | TAG_PREV_FREE);
 	return c;
+	/* END SOLUTION */
 }
 
 /* Does free chunk c fill its whole span? */
 bool span_is_free(const struct chunk *c)
 {
+	/* BEGIN SOLUTION lab4 */
 	const struct span *s = span_of(c);
 
 	return c == span_first(s) && chunk_next(c) == span_end_fence(s);
+	/* END SOLUTION */
 }
 
 /* Give back the span that free chunk c fills (c is on no list). */
 void span_release(struct heap *h, struct chunk *c)
 {
+	/* BEGIN SOLUTION lab4 */
 	struct span *s = span_of(c);
 
 	if (s->prev)
@@ -76,4 +84,5 @@ void span_release(struct heap *h, struct chunk *c)
 	s->magic = 0;           /* a stale pointer into it is no longer ours */
 	h->pages -= SPAN_PAGES;
 	page_free(virt_to_phys(s), SPAN_PAGES);
+	/* END SOLUTION */
 }

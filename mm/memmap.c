@@ -10,6 +10,7 @@
 #include "kernel/errno.h"
 #include "kernel/printf.h"
 #include "kernel/string.h"
+#include "kernel/panic.h"
 
 void memmap_init(struct memmap *map)
 {
@@ -28,6 +29,7 @@ static bool range_fits(paddr_t base, uint64_t size)
 
 int memmap_add_ram(struct memmap *map, paddr_t base, uint64_t size)
 {
+	/* BEGIN SOLUTION lab0 */
 	if (size == 0)
 		return 0;
 	if (!range_fits(base, size))
@@ -38,11 +40,13 @@ int memmap_add_ram(struct memmap *map, paddr_t base, uint64_t size)
 	map->ram[map->nram].end = base + size;
 	map->nram++;
 	return 0;
+	/* END SOLUTION */
 }
 
 int memmap_add_reserved(struct memmap *map, paddr_t base, uint64_t size,
 			const char *why)
 {
+	/* BEGIN SOLUTION lab0 */
 	if (size == 0)
 		return 0;
 	if (!range_fits(base, size))
@@ -54,10 +58,12 @@ int memmap_add_reserved(struct memmap *map, paddr_t base, uint64_t size,
 	map->reserved[map->nreserved].why = why;
 	map->nreserved++;
 	return 0;
+	/* END SOLUTION */
 }
 
 /* ---- Finalize ----------------------------------------------------------- */
 
+/* BEGIN SOLUTION lab0 */
 /*
  * Sort the raw lists by base address. Their order carries no meaning, and
  * sorted lists make memmap_print() readable and let us merge RAM in one
@@ -189,8 +195,10 @@ static void align_to_pages(struct memmap *map)
  * reserved byte, and align_to_pages() only widens those gaps, so the
  * result is still sorted with no touching neighbours: nothing to merge.
  */
+/* END SOLUTION */
 int memmap_finalize(struct memmap *map)
 {
+	/* BEGIN SOLUTION lab0 */
 	sort_ram(map->ram, map->nram);
 	sort_reserved(map->reserved, map->nreserved);
 	merge_ram_into_usable(map);
@@ -204,6 +212,7 @@ int memmap_finalize(struct memmap *map)
 	}
 	align_to_pages(map);
 	return 0;
+	/* END SOLUTION */
 }
 
 /* ---- Queries ------------------------------------------------------------ */
