@@ -75,6 +75,12 @@ static void check_used_chunk(struct heap *h, struct chunk *c)
 	if (!in_heap(h, s, sizeof(*s)) || !span_valid(s) || c < span_first(s))
 		heap_panic(h, "%p is not in a span of this heap",
 			   chunk_payload(c));
+	/* The end fence looks like a used chunk of size 0: never an
+	 * allocation, and freeing it would write outside the span. */
+	if (c >= span_end_fence(s) || chunk_size(c) < MIN_CHUNK)
+		heap_panic(h, "%p was never returned by this heap (a span's "
+			   "end fence, or a chunk too small to exist)",
+			   chunk_payload(c));
 	if (next > span_end_fence(s) || !tag_valid(&next->head) ||
 	    chunk_prev_free(next))
 		heap_panic(h, "the header after %p is corrupt: written past "

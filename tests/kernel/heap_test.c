@@ -19,6 +19,7 @@
 #include "kernel/ktest.h"
 #include "kernel/monitor.h"
 #include "mm/heap.h"
+#include "mm/heap_chunk.h"         /* SPAN_BYTES, for the end-fence test */
 #include "mm/page_alloc.h"
 
 static uint64_t baseline_free_pages, baseline_kheap_pages;
@@ -451,6 +452,23 @@ static struct heap *fresh_scratch(void)
 {
 	heap_destroy(&scratch);
 	return &scratch;
+}
+
+/* Fill one span exactly (found by the fuzzer): the address just past its
+ * last chunk is the span's end fence, which looks like a used chunk of
+ * size 0. Freeing it must panic before anything is written. */
+KTEST_SHOULD_PANIC(heap, free_of_span_end_fence)
+{
+	struct heap *h = fresh_scratch();
+	char *first = heap_alloc(h, 16360);
+
+	KT_ASSERT_NE(first, NULL);
+	heap_alloc(h, 16360);
+	heap_alloc(h, 16360);
+	heap_alloc(h, 16376);
+	char *end = (char *)ALIGN_DOWN((uintptr_t)first, SPAN_BYTES) + SPAN_BYTES;
+	KT_PANIC_MESSAGE_CONTAINS("was never returned by this heap");
+	heap_free(h, end);
 }
 
 /* b has merged into a, its free neighbour: b's header is gone, but the
