@@ -8,46 +8,28 @@
  * reserved page stops the test. The last test checks thousands of random
  * operations against a model: one byte per page.
  */
-#include <sanitizer/asan_interface.h>
-
-#include "kernel/arch.h"
 #include "mm/bitmap.h"
-#include "tests/host/host.h"
-#include "tests/host/tap.h"
+#include "tests/host/pmm_host.h"
 
-static struct memmap map;       /* ~7 KiB: off the stack */
-static struct bump bump;
 static struct bitmap_alloc bm;
 
-#define P(n) ((uint64_t)(n) * PAGE_SIZE)
-
 /*
- * Back [window, window + size) with fake RAM, of which the ram[] ranges
- * minus [res_base, res_base + res_size) are usable, and start a bitmap
+ * Fake RAM (pmm_host.h) for [window, window + size), of which the ram[]
+ * ranges minus [res_base, res_base + res_size) are usable, and a bitmap
  * allocator on it. The bump allocator puts the bits in the first pages.
  */
 static void machine(paddr_t window, uint64_t size, const struct mem_range *ram,
 		    unsigned nram, paddr_t res_base, uint64_t res_size)
 {
-	uint8_t *arena = host_ram_init(window, size);
-
-	memmap_init(&map);
-	for (unsigned i = 0; i < nram; i++)
-		memmap_add_ram(&map, ram[i].base, ram[i].end - ram[i].base);
-	memmap_add_reserved(&map, res_base, res_size, "test");
-	memmap_finalize(&map);
-	ASAN_POISON_MEMORY_REGION(arena, size);
-	for (unsigned i = 0; i < map.nusable; i++)
-		ASAN_UNPOISON_MEMORY_REGION(arena + (map.usable[i].base - window),
-					    map.usable[i].end - map.usable[i].base);
+	fake_ram(window, size, ram, nram, res_base, res_size);
 	bump_init(&bump, &map);
 	bitmap_init(&bm, &map, &bump);
 }
 
-#define MACHINE(window, size, res_base, res_size, ...)                       \
-	machine(window, size, (const struct mem_range[]){ __VA_ARGS__ },     \
-		sizeof((const struct mem_range[]){ __VA_ARGS__ }) /          \
-			sizeof(struct mem_range), res_base, res_size)
+static paddr_t alloc_one(void)
+{
+	return bitmap_alloc(&bm, 1, 1);
+}
 
 /* One region of n pages at 0x80000000, its first page holding the bits. */
 static void simple_machine(uint64_t n)
@@ -174,14 +156,9 @@ TAP_TEST(holes_and_memory_above_4_gib)
 	MACHINE(w, 40 * MiB, 0, 0, { w + P(3), w + P(3) + 1 * MiB },
 		{ w + 4 * MiB, w + 16 * MiB + P(5) },
 		{ w + 17 * MiB, w + 30 * MiB }, { w + 31 * MiB, w + 31 * MiB + P(1) });
-	uint64_t total = bitmap_total_pages(&bm), got = 0, above = 0;
-	paddr_t pa;
-	while ((pa = bitmap_alloc(&bm, 1, 1)) != PHYS_NONE) {
-		TAP_EXPECT(memmap_is_usable(&map, pa, PAGE_SIZE));
-		above += pa >= 0x100000000;
-		got++;
-	}
-	TAP_EXPECT_EQ(got, total);
+	uint64_t total = bitmap_total_pages(&bm), above;
+
+	TAP_EXPECT_EQ(take_every_page(alloc_one, &above), total);
 	TAP_EXPECT_EQ(above, 5 + 13 * MiB / PAGE_SIZE + 1);
 	bitmap_free(&bm, 0x100000000, 1);
 	TAP_EXPECT_EQ(bitmap_alloc(&bm, 1, 1), 0x100000000);
@@ -306,10 +283,7 @@ TAP_TEST(overlapping_reservations_count_once)
 
 TAP_TEST(pmm_default_is_the_bitmap)
 {
-	host_ram_init(0x80000000, 1 * MiB);
-	memmap_init(&map);
-	memmap_add_ram(&map, 0x80000000, 1 * MiB);
-	memmap_finalize(&map);
+	one_mib_machine();
 	pmm_init(&map, "");
 	TAP_EXPECT(strcmp(pmm_name(), "bitmap") == 0);
 	pmm_init(&map, NULL);
@@ -326,77 +300,45 @@ TAP_TEST(pmm_default_is_the_bitmap)
 
 TAP_TEST(pmm_unknown_allocator_panics_listing_the_valid_ones)
 {
-	host_ram_init(0x80000000, 1 * MiB);
-	memmap_init(&map);
-	memmap_add_ram(&map, 0x80000000, 1 * MiB);
-	memmap_finalize(&map);
+	one_mib_machine();
 	TAP_EXPECT_PANIC(pmm_init(&map, "slab"));
 	TAP_EXPECT(strstr(host_panic_message, "\"slab\""));
 	TAP_EXPECT(strstr(host_panic_message, "bump, bitmap, freelist or buddy"));
 }
 
-/* ---- Model check ------------------------------------------------------- */
+/* ---- Model check (pmm_host.h) ----------------------------------------- */
 
-static uint64_t rng = 0x9e3779b97f4a7c15;
-
-static uint64_t random_below(uint64_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng % n;
-}
-
-/* The model: one byte per page of the window, 1 = in use. */
+#define WINDOW       0xfff00000        /* the model's: straddles 4 GiB */
 #define WINDOW_PAGES 1024
-static uint8_t model[WINDOW_PAGES];
-static const paddr_t window = 0xfff00000;      /* straddles 4 GiB */
-
-static uint64_t page_of(paddr_t pa)
-{
-	return (pa - window) / PAGE_SIZE;
-}
-
-static bool model_run_is_free(uint64_t first, uint64_t n)
-{
-	for (uint64_t i = first; i < first + n; i++)
-		if (i >= WINDOW_PAGES || model[i])
-			return false;
-	return true;
-}
 
 /* Does any aligned run of n free pages exist? (Brute force.) */
 static bool model_has_run(uint64_t n, uint64_t align)
 {
 	for (uint64_t i = 0; i < WINDOW_PAGES; i++)
-		if (page_of(ALIGN_UP(window + P(i), P(align))) == i &&
-		    model_run_is_free(i, n))
+		if (page_of(ALIGN_UP(WINDOW + P(i), P(align))) == i &&
+		    model_is(i, n, FREE))
 			return true;
 	return false;
 }
 
-static uint64_t model_free(void)
+static void free_run(paddr_t pa, uint64_t n)
 {
-	uint64_t n = 0;
-
-	for (int i = 0; i < WINDOW_PAGES; i++)
-		n += !model[i];
-	return n;
+	bitmap_free(&bm, pa, n);
 }
 
-static struct { paddr_t pa; uint64_t n; } live[64];
+static uint64_t free_count(void)
+{
+	return bitmap_free_pages(&bm);
+}
 
+/* One random operation; false if the allocator contradicts the model.
+ * A request fails only if no free run fits it anywhere. */
 static bool random_op(void)
 {
 	int slot = random_below(64);
 
 	if (live[slot].n) {                     /* free all or the tail */
-		uint64_t keep = random_below(live[slot].n);
-		paddr_t pa = live[slot].pa + P(keep);
-		uint64_t n = live[slot].n - keep;
-		bitmap_free(&bm, pa, n);
-		memset(&model[page_of(pa)], 0, n);
-		live[slot].n = keep;
+		release_tail(slot, free_run);
 		return true;
 	}
 	uint64_t n = 1 + random_below(random_below(3) ? 2 : 20);
@@ -404,41 +346,20 @@ static bool random_op(void)
 	paddr_t pa = bitmap_alloc(&bm, n, align);
 	if (pa == PHYS_NONE)
 		return !model_has_run(n, align);
-	if (!IS_ALIGNED(pa, P(align)) || !model_run_is_free(page_of(pa), n))
-		return false;
-	memset(&model[page_of(pa)], 1, n);
-	live[slot].pa = pa;
-	live[slot].n = n;
-	return true;
+	return IS_ALIGNED(pa, P(align)) && take(pa, n, slot, 0);
 }
 
 TAP_TEST(random_operations_match_the_model)
 {
 	int failures = 0;
 
+	random_seed(0x9e3779b97f4a7c15);
 	for (int round = 0; round < 20 && failures < 5; round++) {
-		/* Regions with holes between them, in a 4 MiB window. */
-		struct mem_range ram[8];
-		paddr_t at = window;
-		for (int i = 0; i < 8; i++) {
-			at += P(1 + random_below(16));
-			ram[i] = (struct mem_range){ at, at + P(1 + random_below(100)) };
-			at = ram[i].end;
-		}
-		machine(window, P(WINDOW_PAGES), ram, 8, 0, 0);
-		memset(model, 1, sizeof(model));
+		start_round(WINDOW, WINDOW_PAGES, 100, machine);
 		for (unsigned i = 0; i < bm.nregions; i++)
-			memset(&model[page_of(bm.region[i].base)], 0,
-			       bm.region[i].npages);
-		memset(live, 0, sizeof(live));
-
-		for (int op = 0; op < 1000 && failures < 5; op++) {
-			if (!random_op() || bitmap_free_pages(&bm) != model_free()) {
-				TAP_FAIL("round %d op %d disagrees with the model",
-					 round, op);
-				failures++;
-			}
-		}
+			model_set(bm.region[i].base, bm.region[i].npages, FREE);
+		failures = random_ops_agree(round, 1000, failures, random_op,
+					    free_count);
 	}
 }
 

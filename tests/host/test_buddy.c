@@ -9,49 +9,33 @@
  * 0 is used. The last test checks thousands of random operations against
  * a model: one byte per page.
  */
-#include <sanitizer/asan_interface.h>
 #include <stdarg.h>
 
-#include "kernel/arch.h"
 #include "mm/buddy.h"
-#include "tests/host/host.h"
-#include "tests/host/tap.h"
+#include "tests/host/pmm_host.h"
 
-static struct memmap map;       /* ~7 KiB: off the stack */
-static struct bump bump;
 static struct buddy bd;
 
-#define P(n) ((uint64_t)(n) * PAGE_SIZE)
 #define MAX_ORDER BUDDY_MAX_ORDER
 
 /*
- * Back [window, window + size) with fake RAM, of which the ram[] ranges
- * minus [res_base, res_base + res_size) are usable, and start a buddy
+ * Fake RAM (pmm_host.h) for [window, window + size), of which the ram[]
+ * ranges minus [res_base, res_base + res_size) are usable, and a buddy
  * allocator on it. The bump allocator puts the section directory, then
  * the frame records, in the first usable pages.
  */
 static void machine(paddr_t window, uint64_t size, const struct mem_range *ram,
 		    unsigned nram, paddr_t res_base, uint64_t res_size)
 {
-	uint8_t *arena = host_ram_init(window, size);
-
-	memmap_init(&map);
-	for (unsigned i = 0; i < nram; i++)
-		memmap_add_ram(&map, ram[i].base, ram[i].end - ram[i].base);
-	memmap_add_reserved(&map, res_base, res_size, "test");
-	memmap_finalize(&map);
-	ASAN_POISON_MEMORY_REGION(arena, size);
-	for (unsigned i = 0; i < map.nusable; i++)
-		ASAN_UNPOISON_MEMORY_REGION(arena + (map.usable[i].base - window),
-					    map.usable[i].end - map.usable[i].base);
+	fake_ram(window, size, ram, nram, res_base, res_size);
 	bump_init(&bump, &map);
 	buddy_init(&bd, &map, &bump);
 }
 
-#define MACHINE(window, size, res_base, res_size, ...)                       \
-	machine(window, size, (const struct mem_range[]){ __VA_ARGS__ },     \
-		sizeof((const struct mem_range[]){ __VA_ARGS__ }) /          \
-			sizeof(struct mem_range), res_base, res_size)
+static paddr_t alloc_one(void)
+{
+	return buddy_alloc_order(&bd, 0);
+}
 
 #define BASE 0x80000000
 
@@ -201,13 +185,8 @@ TAP_TEST(no_records_for_a_hole_and_ram_above_4_gib)
 		   NULL);
 	TAP_EXPECT_EQ(frame_lookup(&bd.frames, 0x100000000)->pa, 0x100000000);
 
-	uint64_t got = 0, above = 0;
-	paddr_t pa;
-	while ((pa = buddy_alloc_order(&bd, 0)) != PHYS_NONE) {
-		TAP_EXPECT(memmap_is_usable(&map, pa, PAGE_SIZE));
-		above += pa >= 0x100000000;
-		got++;
-	}
+	uint64_t above, got = take_every_page(alloc_one, &above);
+
 	TAP_EXPECT_EQ(got, buddy_total_pages(&bd));
 	TAP_EXPECT_EQ(above, 2051);
 	TAP_EXPECT_EQ(buddy_free_pages(&bd), 0);
@@ -559,10 +538,7 @@ TAP_TEST(runs_are_aligned_and_too_large_ones_are_phys_none)
 
 TAP_TEST(pmm_buddy_serves_the_page_alloc_interface)
 {
-	host_ram_init(BASE, 1 * MiB);
-	memmap_init(&map);
-	memmap_add_ram(&map, BASE, 1 * MiB);
-	memmap_finalize(&map);
+	one_mib_machine();                      /* at BASE */
 	pmm_init(&map, "buddy");
 	TAP_EXPECT(strcmp(pmm_name(), "buddy") == 0);
 	/* Less a page of directory and two of records. */
@@ -578,36 +554,10 @@ TAP_TEST(pmm_buddy_serves_the_page_alloc_interface)
 	TAP_EXPECT(panicked_with("bump, bitmap, freelist or buddy"));
 }
 
-/* ---- Model check ------------------------------------------------------- */
+/* ---- Model check (pmm_host.h) ----------------------------------------- */
 
-static uint64_t rng = 0x9e3779b97f4a7c15;
-
-static uint64_t random_below(uint64_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng % n;
-}
-
-/* The model: one byte per page of the window. */
-enum { FREE, USED, NOT_OURS };
+#define WINDOW       0xffc00000        /* the model's: straddles 4 GiB */
 #define WINDOW_PAGES 2048
-static uint8_t model[WINDOW_PAGES];
-static const paddr_t window = 0xffc00000;      /* straddles 4 GiB */
-
-static uint64_t page_of(paddr_t pa)
-{
-	return (pa - window) / PAGE_SIZE;
-}
-
-static bool model_is(uint64_t first, uint64_t n, uint8_t value)
-{
-	for (uint64_t i = first; i < first + n; i++)
-		if (i >= WINDOW_PAGES || model[i] != value)
-			return false;
-	return true;
-}
 
 /* Is any 2^order-aligned block of the window all free? (Brute force.) */
 static bool model_has_block(unsigned order)
@@ -615,34 +565,13 @@ static bool model_has_block(unsigned order)
 	uint64_t n = (uint64_t)1 << order;
 
 	for (uint64_t i = 0; i + n <= WINDOW_PAGES; i += n)
-		if (IS_ALIGNED(window + P(i), P(n)) && model_is(i, n, FREE))
+		if (IS_ALIGNED(WINDOW + P(i), P(n)) && model_is(i, n, FREE))
 			return true;
 	return false;
 }
 
-static uint64_t model_free(void)
-{
-	uint64_t n = 0;
-
-	for (int i = 0; i < WINDOW_PAGES; i++)
-		n += model[i] == FREE;
-	return n;
-}
-
-/* What the test holds: a block (order >= 0, freed whole) or a run
- * (order < 0, freed in parts through buddy_free). */
-static struct { paddr_t pa; uint64_t n; int order; } live[64];
-
-static bool take(paddr_t pa, uint64_t n, unsigned slot, int order)
-{
-	if (!model_is(page_of(pa), n, FREE))
-		return false;
-	memset(&model[page_of(pa)], USED, n);
-	live[slot].pa = pa;
-	live[slot].n = n;
-	live[slot].order = order;
-	return true;
-}
+/* What the test holds, in live[] (pmm_host.h): a block (order >= 0, freed
+ * whole) or a run (order < 0, freed in parts through buddy_free). */
 
 static bool alloc_block(unsigned slot)
 {
@@ -695,7 +624,7 @@ static void release_slot(unsigned slot)
 		buddy_free_order(&bd, pa, live[slot].order);
 		live[slot].n = 0;
 	}
-	memset(&model[page_of(pa)], FREE, n);
+	model_set(pa, n, FREE);
 }
 
 static bool random_op(void)
@@ -711,36 +640,26 @@ static bool random_op(void)
 	return random_below(2) ? alloc_block(slot) : alloc_run(slot);
 }
 
+static uint64_t free_count(void)
+{
+	return buddy_free_pages(&bd);
+}
+
 TAP_TEST(random_operations_match_the_model)
 {
 	int failures = 0;
 
+	random_seed(0x9e3779b97f4a7c15);
 	for (int round = 0; round < 20 && failures < 5; round++) {
-		/* Regions with holes between them, in an 8 MiB window. */
-		struct mem_range ram[8];
-		paddr_t at = window;
-		for (int i = 0; i < 8; i++) {
-			at += P(1 + random_below(16));
-			ram[i].base = at;
-			ram[i].end = at = at + P(1 + random_below(240));
-		}
-		machine(window, P(WINDOW_PAGES), ram, 8, 0, 0);
+		start_round(WINDOW, WINDOW_PAGES, 240, machine);
 		snapshot();
 		for (uint64_t i = 0; i < WINDOW_PAGES; i++) {
-			struct frame *f = rec(window + P(i));
+			struct frame *f = rec(WINDOW + P(i));
 			bool ours = f && f->state != FRAME_RESERVED;
-			model[i] = ours ? FREE : NOT_OURS;
+			model.page[i] = ours ? FREE : NOT_OURS;
 		}
-		memset(live, 0, sizeof(live));
-
-		for (int op = 0; op < 2000 && failures < 5; op++) {
-			if (!random_op() ||
-			    buddy_free_pages(&bd) != model_free()) {
-				TAP_FAIL("round %d op %d disagrees with the "
-					 "model", round, op);
-				failures++;
-			}
-		}
+		failures = random_ops_agree(round, 2000, failures, random_op,
+					    free_count);
 		for (unsigned s = 0; s < 64; s++)
 			while (live[s].n)
 				release_slot(s);

@@ -8,27 +8,17 @@
  * model that re-walks the whole map for every request.
  */
 #include "mm/bump.h"
-#include "tests/host/tap.h"
-
-static struct memmap map;       /* ~7 KiB: off the stack */
-static struct bump bump;
-
-#define MAP(...)                                                             \
-	make_map((const struct mem_range[]){ __VA_ARGS__ },                  \
-		 sizeof((const struct mem_range[]){ __VA_ARGS__ }) /         \
-			 sizeof(struct mem_range))
+#include "tests/host/pmm_host.h"
 
 /* A map with exactly these RAM ranges and nothing reserved; start a bump. */
 static void make_map(const struct mem_range *ram, unsigned n)
 {
-	memmap_init(&map);
-	for (unsigned i = 0; i < n; i++)
-		memmap_add_ram(&map, ram[i].base, ram[i].end - ram[i].base);
+	map_ram(ram, n);
 	memmap_finalize(&map);
 	bump_init(&bump, &map);
 }
 
-#define P(n) ((uint64_t)(n) * PAGE_SIZE)
+#define MAP(...) make_map(RANGES(__VA_ARGS__))
 
 /* ---- Handing out pages --------------------------------------------------- */
 
@@ -231,16 +221,6 @@ TAP_TEST(pmm_bump_goes_through_the_ops_table)
 
 /* ---- Model check ------------------------------------------------------- */
 
-static uint64_t rng = 0x2545f4914f6cdd1d;
-
-static uint64_t random_below(uint64_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng % n;
-}
-
 /* The model: re-walk the whole map for each request, from the address
  * where the last run ended. Slow and obviously right. */
 static paddr_t model_alloc(paddr_t *cursor, uint64_t npages, uint64_t align)
@@ -288,6 +268,7 @@ TAP_TEST(random_requests_match_the_model)
 {
 	int mismatches = 0;
 
+	random_seed(0x2545f4914f6cdd1d);
 	for (int round = 0; round < 200 && mismatches < 5; round++) {
 		random_map();
 		paddr_t cursor = 0;

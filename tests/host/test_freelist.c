@@ -7,49 +7,26 @@
  * allocator starts, proving that start-up touches no page. The last test
  * checks thousands of random operations against a one-byte-per-page model.
  */
-#include <sanitizer/asan_interface.h>
-
-#include "kernel/arch.h"
 #include "mm/freelist.h"
-#include "tests/host/host.h"
-#include "tests/host/tap.h"
+#include "tests/host/pmm_host.h"
 
-static struct memmap map;       /* ~7 KiB: off the stack */
-static struct bump bump;
 static struct freelist fl;
 
-#define P(n) ((uint64_t)(n) * PAGE_SIZE)
-
-/* Fake RAM for [window, window + size) with usable ram[] minus
- * [res_base, +res_size); the rest poisoned. Returns the arena. */
-static uint8_t *fake_ram(paddr_t window, uint64_t size,
-			 const struct mem_range *ram, unsigned nram,
-			 paddr_t res_base, uint64_t res_size)
+/* Fake RAM (pmm_host.h) for [window, window + size), of which the ram[]
+ * ranges minus [res_base, res_base + res_size) are usable, and a free
+ * list on it, poisoning. */
+static void machine(paddr_t window, uint64_t size, const struct mem_range *ram,
+		    unsigned nram, paddr_t res_base, uint64_t res_size)
 {
-	uint8_t *arena = host_ram_init(window, size);
-
-	memmap_init(&map);
-	for (unsigned i = 0; i < nram; i++)
-		memmap_add_ram(&map, ram[i].base, ram[i].end - ram[i].base);
-	memmap_add_reserved(&map, res_base, res_size, "test");
-	memmap_finalize(&map);
-	ASAN_POISON_MEMORY_REGION(arena, size);
-	for (unsigned i = 0; i < map.nusable; i++)
-		ASAN_UNPOISON_MEMORY_REGION(arena + (map.usable[i].base - window),
-					    map.usable[i].end - map.usable[i].base);
-	return arena;
+	fake_ram(window, size, ram, nram, res_base, res_size);
+	bump_init(&bump, &map);
+	freelist_init(&fl, &map, &bump, true);
 }
 
-#define MACHINE(window, size, res_base, res_size, ...)                       \
-	do {                                                                 \
-		fake_ram(window, size,                                       \
-			 (const struct mem_range[]){ __VA_ARGS__ },          \
-			 sizeof((const struct mem_range[]){ __VA_ARGS__ }) / \
-				 sizeof(struct mem_range),                   \
-			 res_base, res_size);                                \
-		bump_init(&bump, &map);                                      \
-		freelist_init(&fl, &map, &bump, true);                       \
-	} while (0)
+static paddr_t alloc_one(void)
+{
+	return freelist_alloc(&fl, 1, 1);
+}
 
 /* One region of n pages at 0x80000000; its first page holds the bits. */
 static void simple_machine(uint64_t n)
@@ -94,14 +71,22 @@ TAP_TEST(untouched_pages_come_out_in_order)
 	TAP_EXPECT_EQ(freelist_alloc(&fl, 1, 1), PHYS_NONE);
 }
 
-TAP_TEST(freed_pages_are_reused_last_in_first_out)
+/* A 16-page machine on which *a and then *b were allocated, and freed in
+ * that order: the list is b, a. */
+static void two_freed_pages(paddr_t *a, paddr_t *b)
 {
 	simple_machine(16);
-	paddr_t a = freelist_alloc(&fl, 1, 1);
-	paddr_t b = freelist_alloc(&fl, 1, 1);
+	*a = freelist_alloc(&fl, 1, 1);
+	*b = freelist_alloc(&fl, 1, 1);
+	freelist_free(&fl, *a, 1);
+	freelist_free(&fl, *b, 1);
+}
 
-	freelist_free(&fl, a, 1);
-	freelist_free(&fl, b, 1);
+TAP_TEST(freed_pages_are_reused_last_in_first_out)
+{
+	paddr_t a, b;
+
+	two_freed_pages(&a, &b);
 	TAP_EXPECT_EQ(fl.listed, 2);
 	TAP_EXPECT_EQ(freelist_alloc(&fl, 1, 1), b);
 	TAP_EXPECT_EQ(freelist_alloc(&fl, 1, 1), a);
@@ -111,12 +96,9 @@ TAP_TEST(freed_pages_are_reused_last_in_first_out)
 
 TAP_TEST(a_freed_page_is_poisoned_after_its_link)
 {
-	simple_machine(16);
-	paddr_t a = freelist_alloc(&fl, 1, 1);
-	paddr_t b = freelist_alloc(&fl, 1, 1);
+	paddr_t a, b;
 
-	freelist_free(&fl, a, 1);
-	freelist_free(&fl, b, 1);
+	two_freed_pages(&a, &b);
 	uint64_t *w = page_words(b);
 	TAP_EXPECT_EQ(w[0], a);                 /* the link */
 	TAP_EXPECT_EQ(w[1], FREELIST_POISON);
@@ -204,14 +186,9 @@ TAP_TEST(holes_and_memory_above_4_gib)
 	MACHINE(w, 16 * MiB, w + 3 * MiB, 1 * MiB, { w + 0x123, w + 7 * MiB },
 		{ w + 7 * MiB + P(2), w + 8 * MiB + P(1) },
 		{ w + 9 * MiB, w + 9 * MiB + P(1) }, { w + 10 * MiB, w + 16 * MiB });
-	uint64_t total = freelist_total_pages(&fl), got = 0, above = 0;
-	paddr_t pa;
-	while ((pa = freelist_alloc(&fl, 1, 1)) != PHYS_NONE) {
-		TAP_EXPECT(memmap_is_usable(&map, pa, PAGE_SIZE));
-		above += pa >= 0x100000000;
-		got++;
-	}
-	TAP_EXPECT_EQ(got, total);
+	uint64_t total = freelist_total_pages(&fl), above;
+
+	TAP_EXPECT_EQ(take_every_page(alloc_one, &above), total);
 	TAP_EXPECT_EQ(above, 1 + 1 + 6 * MiB / PAGE_SIZE);
 	freelist_free(&fl, 0x100000000, 1);
 	freelist_free(&fl, w + 9 * MiB, 1);
@@ -275,10 +252,7 @@ TAP_TEST(reserved_memory_is_never_handed_out)
 
 TAP_TEST(pmm_freelist_goes_through_the_ops_table)
 {
-	host_ram_init(0x80000000, 1 * MiB);
-	memmap_init(&map);
-	memmap_add_ram(&map, 0x80000000, 1 * MiB);
-	memmap_finalize(&map);
+	one_mib_machine();
 	pmm_init(&map, "freelist");
 	TAP_EXPECT(strcmp(pmm_name(), "freelist") == 0);
 	TAP_EXPECT_EQ(pmm_total_pages(), 255);
@@ -288,46 +262,20 @@ TAP_TEST(pmm_freelist_goes_through_the_ops_table)
 	TAP_EXPECT_EQ(pmm_free_pages(), 254);
 }
 
-/* ---- Model check ------------------------------------------------------- */
+/* ---- Model check (pmm_host.h) ----------------------------------------- */
 
-static uint64_t rng = 0x853c49e6748fea9b;
-
-static uint64_t random_below(uint64_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng % n;
-}
-
-/* The model: one byte per page of the window, 1 = in use. */
+#define WINDOW       0xfff00000        /* the model's: straddles 4 GiB */
 #define WINDOW_PAGES 1024
-static uint8_t model[WINDOW_PAGES];
-static const paddr_t window = 0xfff00000;      /* straddles 4 GiB */
 
-static uint64_t page_of(paddr_t pa)
+static void free_run(paddr_t pa, uint64_t n)
 {
-	return (pa - window) / PAGE_SIZE;
+	freelist_free(&fl, pa, n);
 }
 
-static bool model_run_is_free(uint64_t first, uint64_t n)
+static uint64_t free_count(void)
 {
-	for (uint64_t i = first; i < first + n; i++)
-		if (i >= WINDOW_PAGES || model[i])
-			return false;
-	return true;
+	return freelist_free_pages(&fl);
 }
-
-static uint64_t model_free(void)
-{
-	uint64_t n = 0;
-
-	for (int i = 0; i < WINDOW_PAGES; i++)
-		n += !model[i];
-	return n;
-}
-
-static struct { paddr_t pa; uint64_t n; } live[64];
 
 /* One random operation; false if the allocator contradicts the model.
  * A run may fail while enough single pages are free (the list knows no
@@ -336,13 +284,8 @@ static bool random_op(void)
 {
 	int slot = random_below(64);
 
-	if (live[slot].n) {
-		uint64_t keep = random_below(live[slot].n);
-		paddr_t pa = live[slot].pa + P(keep);
-		uint64_t n = live[slot].n - keep;
-		freelist_free(&fl, pa, n);
-		memset(&model[page_of(pa)], 0, n);
-		live[slot].n = keep;
+	if (live[slot].n) {                     /* free all or the tail */
+		release_tail(slot, free_run);
 		return true;
 	}
 	bool single = random_below(4) != 0;
@@ -351,43 +294,21 @@ static bool random_op(void)
 	paddr_t pa = freelist_alloc(&fl, n, align);
 	if (pa == PHYS_NONE)
 		return !(single && model_free() > 0);
-	if (!IS_ALIGNED(pa, P(align)) || !model_run_is_free(page_of(pa), n))
-		return false;
-	memset(&model[page_of(pa)], 1, n);
-	live[slot].pa = pa;
-	live[slot].n = n;
-	return true;
+	return IS_ALIGNED(pa, P(align)) && take(pa, n, slot, 0);
 }
 
 TAP_TEST(random_operations_match_the_model)
 {
 	int failures = 0;
 
+	random_seed(0x853c49e6748fea9b);
 	for (int round = 0; round < 20 && failures < 5; round++) {
-		struct mem_range ram[8];
-		paddr_t at = window;
-		for (int i = 0; i < 8; i++) {
-			at += P(1 + random_below(16));
-			ram[i] = (struct mem_range){ at, at + P(1 + random_below(100)) };
-			at = ram[i].end;
-		}
-		fake_ram(window, P(WINDOW_PAGES), ram, 8, 0, 0);
-		bump_init(&bump, &map);
-		freelist_init(&fl, &map, &bump, true);
-		memset(model, 1, sizeof(model));
+		start_round(WINDOW, WINDOW_PAGES, 100, machine);
 		for (unsigned i = 0; i < fl.nregions; i++)
-			memset(&model[page_of(fl.region[i].base)], 0,
-			       (fl.region[i].end - fl.region[i].base) / PAGE_SIZE);
-		memset(live, 0, sizeof(live));
-
-		for (int op = 0; op < 1000 && failures < 5; op++) {
-			if (!random_op() ||
-			    freelist_free_pages(&fl) != model_free()) {
-				TAP_FAIL("round %d op %d disagrees with the model",
-					 round, op);
-				failures++;
-			}
-		}
+			model_set(fl.region[i].base, (fl.region[i].end -
+				  fl.region[i].base) / PAGE_SIZE, FREE);
+		failures = random_ops_agree(round, 1000, failures, random_op,
+					    free_count);
 	}
 }
 

@@ -30,7 +30,6 @@
 static uint64_t free_at_start;
 static uint64_t blocks_at_start[BUDDY_MAX_ORDER + 1];
 static struct page_set handed_out;     /* pages the tests hold */
-static struct { paddr_t pa; uint64_t n; } held[128];
 static paddr_t shared_block = PHYS_NONE;        /* the exit hook frees it */
 
 static struct buddy *live_buddy(void)
@@ -66,11 +65,9 @@ static bool same_blocks(struct buddy *b, const uint64_t *blocks)
 
 static void buddy_suite_init(void)
 {
-	if (!pmm_is("buddy"))
-		return;
-	snapshot(live_buddy(), blocks_at_start);
-	free_at_start = pmm_free_pages();
-	KT_ASSERT_TRUE(page_set_create(&handed_out));
+	if (pmm_is("buddy"))    /* first: the page set takes blocks */
+		snapshot(live_buddy(), blocks_at_start);
+	pmm_suite_init("buddy", &free_at_start, &handed_out);
 }
 
 /* The leak check: with what the tests still hold given back, every page
@@ -85,62 +82,33 @@ static void buddy_suite_exit(void)
 	}
 	shared_block = PHYS_NONE;
 	page_set_free_all(&handed_out);
-	page_set_destroy(&handed_out);
-	KT_EXPECT_EQ(pmm_free_pages(), free_at_start);
+	check_free_count_is_back(&handed_out, free_at_start);
 	KT_EXPECT_TRUE(same_blocks(live_buddy(), blocks_at_start));
 	KT_EXPECT_FALSE(spin_is_locked(&live_buddy()->lock));
 }
 
 KTEST_SUITE(buddy, buddy_suite_init, buddy_suite_exit);
 
-/* ---- What every page allocator does ------------------------------------- */
+/* ---- What every page allocator does (pmm_testlib.c) --------------------- */
 
 KTEST(buddy, pages_are_usable_ram_and_distinct)
 {
 	require_pmm("buddy");
-	uint64_t before = pmm_free_pages(), bad = 0;
-
-	for (int i = 0; i < 256; i++) {
-		paddr_t pa = page_alloc(1);
-		KT_ASSERT_NE(pa, PHYS_NONE);
-		bad += !pages_are_allowed(pa, 1) ||
-		       !page_set_add(&handed_out, pa, 1);
-	}
-	KT_EXPECT_EQ(bad, 0);
-	KT_EXPECT_EQ(pmm_free_pages(), before - 256);
-	page_set_free_all(&handed_out);
-	KT_EXPECT_EQ(pmm_free_pages(), before);
+	check_pages_are_usable_ram_and_distinct(&handed_out);
 }
 
 KTEST(buddy, alignment)
 {
 	require_pmm("buddy");
-	for (uint64_t align = 1; align <= 512; align *= 2) {
-		paddr_t one = page_alloc_aligned(1, align);
-		paddr_t run = page_alloc_aligned(3, align);
-		KT_ASSERT_NE(one, PHYS_NONE);
-		KT_ASSERT_NE(run, PHYS_NONE);
-		KT_EXPECT_TRUE(IS_ALIGNED(one, align * PAGE_SIZE));
-		KT_EXPECT_TRUE(IS_ALIGNED(run, align * PAGE_SIZE));
-		KT_EXPECT_TRUE(pages_are_allowed(one, 1));
-		KT_EXPECT_TRUE(pages_are_allowed(run, 3));
-		page_free(one, 1);
-		page_free(run, 3);
-	}
+	check_alignment();
 }
 
 KTEST(buddy, contiguous_runs)
 {
 	require_pmm("buddy");
-	uint64_t sizes[] = { 2, 5, 16, 63, 64, 65, 512, 1000 };
 	uint64_t before = pmm_free_pages();
 
-	for (unsigned i = 0; i < ARRAY_SIZE(sizes); i++) {
-		paddr_t pa = page_alloc(sizes[i]);
-		KT_ASSERT_NE(pa, PHYS_NONE);
-		KT_EXPECT_TRUE(pages_are_allowed(pa, sizes[i]));
-		KT_EXPECT_TRUE(page_set_add(&handed_out, pa, sizes[i]));
-	}
+	take_contiguous_runs(&handed_out);
 	/* A run costs its own pages: the rest of its block came back. */
 	KT_EXPECT_EQ(pmm_free_pages(), before - handed_out.count);
 	page_set_free_all(&handed_out);
@@ -444,13 +412,8 @@ KTEST(buddy, the_cache_refills_and_gives_back_in_batches)
 KTEST_SHOULD_PANIC(buddy, double_free_panics)
 {
 	require_pmm("buddy");
-	expect_panic("is not allocated: it is already free (double free)");
-	paddr_t pa = page_alloc(1);
-
-	expect_panic("buddy_free: page %#lx is not allocated: it is already "
-		     "free (double free)", (unsigned long)pa);
-	page_free(pa, 1);
-	page_free(pa, 1);
+	check_double_free_panics("buddy_free", "is not allocated: it is "
+				 "already free (double free)");
 }
 
 KTEST_SHOULD_PANIC(buddy, freeing_inside_a_block_panics)
@@ -494,33 +457,19 @@ KTEST_SHOULD_PANIC(buddy, freeing_a_shared_block_panics)
 KTEST_SHOULD_PANIC(buddy, unaligned_free_panics)
 {
 	require_pmm("buddy");
-	expect_panic("is not page aligned");
-	paddr_t pa = page_alloc(1);
-
-	page_free(pa, 1);
-	expect_panic("buddy_free: page %#lx is not page aligned",
-		     (unsigned long)(pa + 8));
-	page_free(pa + 8, 1);
+	check_unaligned_free_panics("buddy_free");
 }
 
 KTEST_SHOULD_PANIC(buddy, freeing_the_kernel_panics)
 {
 	require_pmm("buddy");
-	paddr_t kernel = ALIGN_DOWN(virt_to_phys(&free_at_start), PAGE_SIZE);
-
-	expect_panic("buddy_free: page %#lx is outside the memory this "
-		     "allocator manages", (unsigned long)kernel);
-	page_free(kernel, 1);
+	check_freeing_the_kernel_panics("buddy_free");
 }
 
 KTEST(buddy, the_lock_is_free_after_a_panic)
 {
 	require_pmm("buddy");
-	KT_EXPECT_FALSE(spin_is_locked(&live_buddy()->lock));
-	KT_EXPECT_EQ(spin_held_count(), 0);
-	paddr_t pa = page_alloc(1);
-	KT_EXPECT_NE(pa, PHYS_NONE);
-	page_free(pa, 1);
+	check_the_lock_is_free_after_a_panic(&live_buddy()->lock);
 }
 
 /* ---- Exhaustion and fragmentation --------------------------------------- */
@@ -534,39 +483,37 @@ KTEST(buddy, the_lock_is_free_after_a_panic)
 KTEST(buddy, every_page_handed_out_is_usable_and_unreserved)
 {
 	require_pmm("buddy");
-	uint64_t free = pmm_free_pages(), bad;
-
-	KT_EXPECT_EQ(drain_pages(&handed_out, &bad), free);
-	KT_EXPECT_EQ(bad, 0);
+	check_every_page_is_handed_out(&handed_out);
 }
 
-/* A page the tests hold, at or above from. */
-static paddr_t held_page(paddr_t from)
+/*
+ * After exhaustion, two freed pages are handed out again, and then none.
+ * Unlike the free list, the order is not promised: if a and b are buddies
+ * they merge, and the merged block is split lower half first.
+ */
+static void check_frees_are_reused(struct page_set *s, paddr_t *a, paddr_t *b)
 {
-	while (!page_set_contains(&handed_out, from))
-		from += PAGE_SIZE;
-	return from;
+	*a = page_set_next(s, s->base);
+	*b = page_set_next(s, *a + PAGE_SIZE);
+	page_set_remove(s, *a, 1);
+	page_set_remove(s, *b, 1);
+	page_free(*a, 1);
+	page_free(*b, 1);
+	KT_EXPECT_EQ(pmm_free_pages(), 2);
+	paddr_t first = page_alloc(1), second = page_alloc(1);
+	KT_EXPECT_TRUE((first == *a && second == *b) ||
+		       (first == *b && second == *a));
+	KT_EXPECT_EQ(page_alloc(1), PHYS_NONE);
 }
 
 KTEST(buddy, exhaustion_returns_phys_none_and_frees_are_reused)
 {
 	require_pmm("buddy");
-	uint64_t bad;
+	paddr_t a, b;
 
-	drain_pages(&handed_out, &bad);
-	KT_EXPECT_EQ(pmm_free_pages(), 0);
-	KT_EXPECT_EQ(page_alloc(1), PHYS_NONE);
+	drain_and_check_exhausted(&handed_out);
 	KT_EXPECT_EQ(buddy_alloc_order(live_buddy(), 1), PHYS_NONE);
-	paddr_t a = held_page(handed_out.base);
-	paddr_t b = held_page(a + PAGE_SIZE);
-	page_set_remove(&handed_out, a, 1);
-	page_set_remove(&handed_out, b, 1);
-	page_free(a, 1);
-	page_free(b, 1);
-	KT_EXPECT_EQ(pmm_free_pages(), 2);
-	KT_EXPECT_EQ(page_alloc(1), b);
-	KT_EXPECT_EQ(page_alloc(1), a);
-	KT_EXPECT_EQ(page_alloc(1), PHYS_NONE);
+	check_frees_are_reused(&handed_out, &a, &b);
 	KT_EXPECT_TRUE(page_set_add(&handed_out, a, 1));
 	KT_EXPECT_TRUE(page_set_add(&handed_out, b, 1));
 }
@@ -609,49 +556,36 @@ KTEST(buddy, fragmentation_blocks_large_orders_until_buddies_return)
 
 /* ---- A long random sequence --------------------------------------------- */
 
-/* Give back what held[slot] holds: all of it, or its second half. */
-static void release(unsigned slot, bool all)
-{
-	uint64_t keep = all ? 0 : held[slot].n / 2;
-	paddr_t pa = held[slot].pa + keep * PAGE_SIZE;
-	uint64_t n = held[slot].n - keep;
+static struct random_test sequence;
 
-	page_free(pa, n);
-	page_set_remove(&handed_out, pa, n);
-	held[slot].n = keep;
-}
-
+/* Mostly single pages, and runs of 2 to 16 pages aligned to 1 to 8 pages,
+ * given back whole or half at a time: every request must succeed. */
 KTEST(buddy, random_allocs_and_frees)
 {
 	require_pmm("buddy");
-	uint64_t seed = 0x5eed, bad = 0;
-	uint64_t before = pmm_free_pages();
-
-	memset(held, 0, sizeof(held));
+	random_test_start(&sequence, &handed_out);
 	for (int op = 0; op < 5000; op++) {
-		unsigned slot = random_below(&seed, ARRAY_SIZE(held));
-		if (held[slot].n) {
-			release(slot, random_below(&seed, 2));
+		struct held_run *run = random_slot(&sequence);
+		if (run->n) {
+			bool all = random_below(&sequence.seed, 2);
+			random_release(&sequence, run, all ? 0 : run->n / 2);
 			continue;
 		}
-		bool single = random_below(&seed, 4) != 0;
-		uint64_t n = single ? 1 : 2 + random_below(&seed, 15);
-		uint64_t align = (uint64_t)1 << random_below(&seed, 4);
+		bool single = random_below(&sequence.seed, 4) != 0;
+		uint64_t n = single ? 1 : 2 + random_below(&sequence.seed, 15);
+		uint64_t align = (uint64_t)1 << random_below(&sequence.seed, 4);
 		paddr_t pa = page_alloc_aligned(n, align);
 		if (pa == PHYS_NONE) {
-			bad++;
+			sequence.bad++;
 			continue;
 		}
-		bad += !IS_ALIGNED(pa, align * PAGE_SIZE) ||
-		       !pages_are_allowed(pa, n) ||
-		       !page_set_add(&handed_out, pa, n);
-		held[slot].pa = pa;
-		held[slot].n = n;
-		bad += pmm_free_pages() != before - handed_out.count;
+		sequence.bad += !IS_ALIGNED(pa, align * PAGE_SIZE) ||
+				!pages_are_allowed(pa, n) ||
+				!page_set_add(&handed_out, pa, n);
+		*run = (struct held_run){ pa, n };
+		sequence.bad += !random_free_count_is_right(&sequence);
 	}
-	KT_EXPECT_EQ(bad, 0);
-	page_set_free_all(&handed_out);         /* what is still held */
-	KT_EXPECT_EQ(pmm_free_pages(), before);
+	random_test_end(&sequence);
 }
 
 /* ---- Every CPU at once ------------------------------------------------ */

@@ -15,7 +15,6 @@
 
 static uint64_t free_at_start;
 static struct page_set handed_out;     /* pages the tests hold */
-static struct { paddr_t pa; uint64_t n; } held[128];
 
 static struct bitmap_alloc *live_bitmap(void)
 {
@@ -24,10 +23,7 @@ static struct bitmap_alloc *live_bitmap(void)
 
 static void bitmap_suite_init(void)
 {
-	if (!pmm_is("bitmap"))
-		return;
-	free_at_start = pmm_free_pages();
-	KT_ASSERT_TRUE(page_set_create(&handed_out));
+	pmm_suite_init("bitmap", &free_at_start, &handed_out);
 }
 
 /* The leak check: every page the tests took has been given back. */
@@ -35,68 +31,38 @@ static void bitmap_suite_exit(void)
 {
 	if (!pmm_is("bitmap"))
 		return;
-	page_set_destroy(&handed_out);
-	KT_EXPECT_EQ(pmm_free_pages(), free_at_start);
+	check_free_count_is_back(&handed_out, free_at_start);
 	KT_EXPECT_FALSE(spin_is_locked(&live_bitmap()->lock));
 }
 
 KTEST_SUITE(bitmap, bitmap_suite_init, bitmap_suite_exit);
 
+/* ---- What every page allocator does (pmm_testlib.c) --------------------- */
+
 KTEST(bitmap, pages_are_usable_ram_and_distinct)
 {
 	require_pmm("bitmap");
-	uint64_t before = pmm_free_pages(), bad = 0;
-
-	for (int i = 0; i < 256; i++) {
-		paddr_t pa = page_alloc(1);
-		KT_ASSERT_NE(pa, PHYS_NONE);
-		bad += !pages_are_allowed(pa, 1) ||
-		       !page_set_add(&handed_out, pa, 1);
-	}
-	KT_EXPECT_EQ(bad, 0);
-	KT_EXPECT_EQ(pmm_free_pages(), before - 256);
-	page_set_free_all(&handed_out);
-	KT_EXPECT_EQ(pmm_free_pages(), before);
+	check_pages_are_usable_ram_and_distinct(&handed_out);
 }
 
 KTEST(bitmap, alignment)
 {
 	require_pmm("bitmap");
-	for (uint64_t align = 1; align <= 512; align *= 2) {
-		paddr_t one = page_alloc_aligned(1, align);
-		paddr_t run = page_alloc_aligned(3, align);
-		KT_ASSERT_NE(one, PHYS_NONE);
-		KT_ASSERT_NE(run, PHYS_NONE);
-		KT_EXPECT_TRUE(IS_ALIGNED(one, align * PAGE_SIZE));
-		KT_EXPECT_TRUE(IS_ALIGNED(run, align * PAGE_SIZE));
-		KT_EXPECT_TRUE(pages_are_allowed(one, 1));
-		KT_EXPECT_TRUE(pages_are_allowed(run, 3));
-		page_free(one, 1);
-		page_free(run, 3);
-	}
+	check_alignment();
 }
 
 KTEST(bitmap, contiguous_runs)
 {
 	require_pmm("bitmap");
-	uint64_t sizes[] = { 2, 5, 16, 63, 64, 65, 512, 1000 };
-
-	for (unsigned i = 0; i < ARRAY_SIZE(sizes); i++) {
-		paddr_t pa = page_alloc(sizes[i]);
-		KT_ASSERT_NE(pa, PHYS_NONE);
-		KT_EXPECT_TRUE(pages_are_allowed(pa, sizes[i]));
-		KT_EXPECT_TRUE(page_set_add(&handed_out, pa, sizes[i]));
-	}
+	take_contiguous_runs(&handed_out);
 	page_set_free_all(&handed_out);
 }
 
 KTEST(bitmap, every_page_handed_out_is_usable_and_unreserved)
 {
 	require_pmm("bitmap");
-	uint64_t free = pmm_free_pages(), bad;
+	uint64_t free = check_every_page_is_handed_out(&handed_out);
 
-	KT_EXPECT_EQ(drain_pages(&handed_out, &bad), free);
-	KT_EXPECT_EQ(bad, 0);
 	page_set_free_all(&handed_out);
 	KT_EXPECT_EQ(pmm_free_pages(), free);
 }
@@ -104,12 +70,9 @@ KTEST(bitmap, every_page_handed_out_is_usable_and_unreserved)
 KTEST(bitmap, exhaustion_returns_phys_none_and_frees_are_reused)
 {
 	require_pmm("bitmap");
-	uint64_t bad;
 	paddr_t some[8];
 
-	drain_pages(&handed_out, &bad);
-	KT_EXPECT_EQ(pmm_free_pages(), 0);
-	KT_EXPECT_EQ(page_alloc(1), PHYS_NONE);
+	drain_and_check_exhausted(&handed_out);
 	KT_EXPECT_EQ(page_alloc_aligned(1, 8), PHYS_NONE);
 
 	/* Give back a few scattered pages: exactly those come back. */
@@ -166,9 +129,7 @@ KTEST(bitmap, zero_on_alloc)
 	uint64_t bad;
 
 	drain_pages(&handed_out, &bad);
-	paddr_t dirty = handed_out.base;
-	while (!page_set_contains(&handed_out, dirty))
-		dirty += PAGE_SIZE;
+	paddr_t dirty = page_set_next(&handed_out, handed_out.base);
 	memset(phys_to_virt(dirty), 0xa5, PAGE_SIZE);
 	page_set_remove(&handed_out, dirty, 1);
 	page_free(dirty, 1);
@@ -191,82 +152,54 @@ KTEST(bitmap, zero_on_alloc)
 KTEST_SHOULD_PANIC(bitmap, double_free_panics)
 {
 	require_pmm("bitmap");
-	expect_panic("is already free (double free)");
-	paddr_t pa = page_alloc(1);
-
-	expect_panic("bitmap_free: page %#lx is already free (double free)",
-		     (unsigned long)pa);
-	page_free(pa, 1);
-	page_free(pa, 1);
+	check_double_free_panics("bitmap_free",
+				 "is already free (double free)");
 }
 
 KTEST_SHOULD_PANIC(bitmap, unaligned_free_panics)
 {
 	require_pmm("bitmap");
-	expect_panic("is not page aligned");
-	paddr_t pa = page_alloc(1);
-
-	page_free(pa, 1);
-	expect_panic("bitmap_free: page %#lx is not page aligned",
-		     (unsigned long)(pa + 8));
-	page_free(pa + 8, 1);
+	check_unaligned_free_panics("bitmap_free");
 }
 
 KTEST_SHOULD_PANIC(bitmap, freeing_the_kernel_panics)
 {
 	require_pmm("bitmap");
-	paddr_t kernel = ALIGN_DOWN(virt_to_phys(&free_at_start), PAGE_SIZE);
-
-	expect_panic("bitmap_free: page %#lx is outside the memory this "
-		     "allocator manages", (unsigned long)kernel);
-	page_free(kernel, 1);
+	check_freeing_the_kernel_panics("bitmap_free");
 }
 
 KTEST(bitmap, the_lock_is_free_after_a_panic)
 {
 	require_pmm("bitmap");
-	KT_EXPECT_FALSE(spin_is_locked(&live_bitmap()->lock));
-	KT_EXPECT_EQ(spin_held_count(), 0);
-	paddr_t pa = page_alloc(1);
-	KT_EXPECT_NE(pa, PHYS_NONE);
-	page_free(pa, 1);
+	check_the_lock_is_free_after_a_panic(&live_bitmap()->lock);
 }
 
 /* ---- A long random sequence --------------------------------------------- */
 
-/* Give back what held[slot] holds. */
-static void release(unsigned slot)
-{
-	page_free(held[slot].pa, held[slot].n);
-	page_set_remove(&handed_out, held[slot].pa, held[slot].n);
-	held[slot].n = 0;
-}
+static struct random_test sequence;
 
+/* Runs of 1 to 8 pages aligned to 1 to 8 pages, each given back whole:
+ * every request must succeed. */
 KTEST(bitmap, random_allocs_and_frees)
 {
 	require_pmm("bitmap");
-	uint64_t seed = 0x5eed, bad = 0;
-	uint64_t before = pmm_free_pages();
-
-	memset(held, 0, sizeof(held));
+	random_test_start(&sequence, &handed_out);
 	for (int op = 0; op < 5000; op++) {
-		unsigned slot = random_below(&seed, ARRAY_SIZE(held));
-		if (held[slot].n) {
-			release(slot);
+		struct held_run *run = random_slot(&sequence);
+		if (run->n) {
+			random_release(&sequence, run, 0);
 		} else {
-			uint64_t n = 1 + random_below(&seed, 8);
-			uint64_t align = (uint64_t)1 << random_below(&seed, 4);
+			uint64_t n = 1 + random_below(&sequence.seed, 8);
+			uint64_t align =
+				(uint64_t)1 << random_below(&sequence.seed, 4);
 			paddr_t pa = page_alloc_aligned(n, align);
 			KT_ASSERT_NE(pa, PHYS_NONE);
-			bad += !IS_ALIGNED(pa, align * PAGE_SIZE) ||
-			       !pages_are_allowed(pa, n) ||
-			       !page_set_add(&handed_out, pa, n);
-			held[slot].pa = pa;
-			held[slot].n = n;
+			sequence.bad += !IS_ALIGNED(pa, align * PAGE_SIZE) ||
+					!pages_are_allowed(pa, n) ||
+					!page_set_add(&handed_out, pa, n);
+			*run = (struct held_run){ pa, n };
 		}
-		bad += pmm_free_pages() != before - handed_out.count;
+		sequence.bad += !random_free_count_is_right(&sequence);
 	}
-	KT_EXPECT_EQ(bad, 0);
-	page_set_free_all(&handed_out);         /* what is still held */
-	KT_EXPECT_EQ(pmm_free_pages(), before);
+	random_test_end(&sequence);
 }

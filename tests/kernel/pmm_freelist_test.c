@@ -17,7 +17,6 @@
 
 static uint64_t free_at_start;
 static struct page_set handed_out;     /* pages the tests hold */
-static struct { paddr_t pa; uint64_t n; } held[128];
 
 static struct freelist *live_freelist(void)
 {
@@ -26,10 +25,7 @@ static struct freelist *live_freelist(void)
 
 static void freelist_suite_init(void)
 {
-	if (!pmm_is("freelist"))
-		return;
-	free_at_start = pmm_free_pages();
-	KT_ASSERT_TRUE(page_set_create(&handed_out));
+	pmm_suite_init("freelist", &free_at_start, &handed_out);
 }
 
 /* The leak check: with what the tests still hold given back, every page
@@ -39,60 +35,34 @@ static void freelist_suite_exit(void)
 	if (!pmm_is("freelist"))
 		return;
 	page_set_free_all(&handed_out);
-	page_set_destroy(&handed_out);
-	KT_EXPECT_EQ(pmm_free_pages(), free_at_start);
+	check_free_count_is_back(&handed_out, free_at_start);
 	KT_EXPECT_FALSE(spin_is_locked(&live_freelist()->lock));
 }
 
 KTEST_SUITE(freelist, freelist_suite_init, freelist_suite_exit);
 
+/* ---- What every page allocator does (pmm_testlib.c) --------------------- */
+
 KTEST(freelist, pages_are_usable_ram_and_distinct)
 {
 	require_pmm("freelist");
-	uint64_t before = pmm_free_pages(), bad = 0;
-
-	for (int i = 0; i < 256; i++) {
-		paddr_t pa = page_alloc(1);
-		KT_ASSERT_NE(pa, PHYS_NONE);
-		bad += !pages_are_allowed(pa, 1) ||
-		       !page_set_add(&handed_out, pa, 1);
-	}
-	KT_EXPECT_EQ(bad, 0);
-	KT_EXPECT_EQ(pmm_free_pages(), before - 256);
-	page_set_free_all(&handed_out);
-	KT_EXPECT_EQ(pmm_free_pages(), before);
+	check_pages_are_usable_ram_and_distinct(&handed_out);
 }
 
 KTEST(freelist, alignment)
 {
 	require_pmm("freelist");
-	for (uint64_t align = 1; align <= 512; align *= 2) {
-		paddr_t one = page_alloc_aligned(1, align);
-		paddr_t run = page_alloc_aligned(3, align);
-		KT_ASSERT_NE(one, PHYS_NONE);
-		KT_ASSERT_NE(run, PHYS_NONE);
-		KT_EXPECT_TRUE(IS_ALIGNED(one, align * PAGE_SIZE));
-		KT_EXPECT_TRUE(IS_ALIGNED(run, align * PAGE_SIZE));
-		KT_EXPECT_TRUE(pages_are_allowed(one, 1));
-		KT_EXPECT_TRUE(pages_are_allowed(run, 3));
-		page_free(one, 1);
-		page_free(run, 3);
-	}
+	check_alignment();
 }
 
 KTEST(freelist, contiguous_runs)
 {
 	require_pmm("freelist");
-	uint64_t sizes[] = { 2, 5, 16, 63, 64, 65, 512, 1000 };
-
-	for (unsigned i = 0; i < ARRAY_SIZE(sizes); i++) {
-		paddr_t pa = page_alloc(sizes[i]);
-		KT_ASSERT_NE(pa, PHYS_NONE);
-		KT_EXPECT_TRUE(pages_are_allowed(pa, sizes[i]));
-		KT_EXPECT_TRUE(page_set_add(&handed_out, pa, sizes[i]));
-	}
+	take_contiguous_runs(&handed_out);
 	page_set_free_all(&handed_out);
 }
+
+/* ---- The list: last in, first out, and poisoned ---------------------- */
 
 KTEST(freelist, freed_pages_are_reused_last_in_first_out)
 {
@@ -153,13 +123,8 @@ KTEST(freelist, a_damaged_page_is_repaired_and_stays_free)
 KTEST_SHOULD_PANIC(freelist, double_free_panics)
 {
 	require_pmm("freelist");
-	expect_panic("is already free (double free)");
-	paddr_t pa = page_alloc(1);
-
-	expect_panic("freelist_free: page %#lx is already free (double free)",
-		     (unsigned long)pa);
-	page_free(pa, 1);
-	page_free(pa, 1);
+	check_double_free_panics("freelist_free",
+				 "is already free (double free)");
 }
 
 KTEST_SHOULD_PANIC(freelist, freeing_a_page_never_allocated_panics)
@@ -177,33 +142,19 @@ KTEST_SHOULD_PANIC(freelist, freeing_a_page_never_allocated_panics)
 KTEST_SHOULD_PANIC(freelist, unaligned_free_panics)
 {
 	require_pmm("freelist");
-	expect_panic("is not page aligned");
-	paddr_t pa = page_alloc(1);
-
-	page_free(pa, 1);
-	expect_panic("freelist_free: page %#lx is not page aligned",
-		     (unsigned long)(pa + 8));
-	page_free(pa + 8, 1);
+	check_unaligned_free_panics("freelist_free");
 }
 
 KTEST_SHOULD_PANIC(freelist, freeing_the_kernel_panics)
 {
 	require_pmm("freelist");
-	paddr_t kernel = ALIGN_DOWN(virt_to_phys(&free_at_start), PAGE_SIZE);
-
-	expect_panic("freelist_free: page %#lx is outside the memory this "
-		     "allocator manages", (unsigned long)kernel);
-	page_free(kernel, 1);
+	check_freeing_the_kernel_panics("freelist_free");
 }
 
 KTEST(freelist, the_lock_is_free_after_a_panic)
 {
 	require_pmm("freelist");
-	KT_EXPECT_FALSE(spin_is_locked(&live_freelist()->lock));
-	KT_EXPECT_EQ(spin_held_count(), 0);
-	paddr_t pa = page_alloc(1);
-	KT_EXPECT_NE(pa, PHYS_NONE);
-	page_free(pa, 1);
+	check_the_lock_is_free_after_a_panic(&live_freelist()->lock);
 }
 
 /* ---- Exhaustion ------------------------------------------------------- */
@@ -217,35 +168,16 @@ KTEST(freelist, the_lock_is_free_after_a_panic)
 KTEST(freelist, every_page_handed_out_is_usable_and_unreserved)
 {
 	require_pmm("freelist");
-	uint64_t free = pmm_free_pages(), bad;
-
-	KT_EXPECT_EQ(drain_pages(&handed_out, &bad), free);
-	KT_EXPECT_EQ(bad, 0);
+	check_every_page_is_handed_out(&handed_out);
 }
 
 KTEST(freelist, exhaustion_returns_phys_none_and_frees_are_reused)
 {
 	require_pmm("freelist");
-	uint64_t bad;
 	paddr_t a, b;
 
-	drain_pages(&handed_out, &bad);
-	KT_EXPECT_EQ(pmm_free_pages(), 0);
-	KT_EXPECT_EQ(page_alloc(1), PHYS_NONE);
-	a = handed_out.base;
-	while (!page_set_contains(&handed_out, a))
-		a += PAGE_SIZE;
-	b = a + PAGE_SIZE;
-	while (!page_set_contains(&handed_out, b))
-		b += PAGE_SIZE;
-	page_set_remove(&handed_out, a, 1);
-	page_set_remove(&handed_out, b, 1);
-	page_free(a, 1);
-	page_free(b, 1);
-	KT_EXPECT_EQ(pmm_free_pages(), 2);
-	KT_EXPECT_EQ(page_alloc(1), b);
-	KT_EXPECT_EQ(page_alloc(1), a);
-	KT_EXPECT_EQ(page_alloc(1), PHYS_NONE);
+	drain_and_check_exhausted(&handed_out);
+	check_frees_are_reused_lifo(&handed_out, &a, &b);
 	page_free(a, 1);
 	page_free(b, 1);
 	page_set_free_all(&handed_out);
@@ -263,42 +195,31 @@ KTEST(freelist, runs_fail_once_the_untouched_tails_are_used)
 
 /* ---- A long random sequence --------------------------------------------- */
 
-/* Give back what held[slot] holds. */
-static void release(unsigned slot)
-{
-	page_free(held[slot].pa, held[slot].n);
-	page_set_remove(&handed_out, held[slot].pa, held[slot].n);
-	held[slot].n = 0;
-}
+static struct random_test sequence;
 
+/* Mostly single pages, which must always be found; runs of 2 to 8 pages
+ * may fail once the untouched tails are gone. */
 KTEST(freelist, random_allocs_and_frees)
 {
 	require_pmm("freelist");
-	uint64_t seed = 0x5eed, bad = 0;
-	uint64_t before = pmm_free_pages();
-
-	memset(held, 0, sizeof(held));
+	random_test_start(&sequence, &handed_out);
 	for (int op = 0; op < 5000; op++) {
-		unsigned slot = random_below(&seed, ARRAY_SIZE(held));
-		if (held[slot].n) {
-			release(slot);
+		struct held_run *run = random_slot(&sequence);
+		if (run->n) {
+			random_release(&sequence, run, 0);
 			continue;
 		}
-		/* Mostly single pages; runs may fail once tails are gone. */
-		bool single = random_below(&seed, 4) != 0;
-		uint64_t n = single ? 1 : 2 + random_below(&seed, 7);
+		bool single = random_below(&sequence.seed, 4) != 0;
+		uint64_t n = single ? 1 : 2 + random_below(&sequence.seed, 7);
 		paddr_t pa = page_alloc(n);
 		if (pa == PHYS_NONE) {
-			bad += single;
+			sequence.bad += single;
 			continue;
 		}
-		bad += !pages_are_allowed(pa, n) ||
-		       !page_set_add(&handed_out, pa, n);
-		held[slot].pa = pa;
-		held[slot].n = n;
-		bad += pmm_free_pages() != before - handed_out.count;
+		sequence.bad += !pages_are_allowed(pa, n) ||
+				!page_set_add(&handed_out, pa, n);
+		*run = (struct held_run){ pa, n };
+		sequence.bad += !random_free_count_is_right(&sequence);
 	}
-	KT_EXPECT_EQ(bad, 0);
-	page_set_free_all(&handed_out);         /* what is still held */
-	KT_EXPECT_EQ(pmm_free_pages(), before);
+	random_test_end(&sequence);
 }

@@ -126,6 +126,13 @@ void page_set_free_all(struct page_set *s)
 	s->count = 0;
 }
 
+paddr_t page_set_next(const struct page_set *s, paddr_t from)
+{
+	while (!page_set_contains(s, from))
+		from += PAGE_SIZE;
+	return from;
+}
+
 uint64_t drain_pages(struct page_set *s, uint64_t *bad)
 {
 	uint64_t n = 0;
@@ -138,4 +145,179 @@ uint64_t drain_pages(struct page_set *s, uint64_t *bad)
 		n++;
 	}
 	return n;
+}
+
+/* ---- Checks every page allocator passes ---------------------------------- */
+
+void pmm_suite_init(const char *pmm, uint64_t *free_at_start,
+		    struct page_set *s)
+{
+	if (!pmm_is(pmm))
+		return;
+	*free_at_start = pmm_free_pages();
+	KT_ASSERT_TRUE(page_set_create(s));
+}
+
+void check_free_count_is_back(struct page_set *s, uint64_t free_at_start)
+{
+	page_set_destroy(s);
+	KT_EXPECT_EQ(pmm_free_pages(), free_at_start);
+}
+
+void check_pages_are_usable_ram_and_distinct(struct page_set *s)
+{
+	uint64_t before = pmm_free_pages(), bad = 0;
+
+	for (int i = 0; i < 256; i++) {
+		paddr_t pa = page_alloc(1);
+		KT_ASSERT_NE(pa, PHYS_NONE);
+		bad += !pages_are_allowed(pa, 1) || !page_set_add(s, pa, 1);
+	}
+	KT_EXPECT_EQ(bad, 0);
+	KT_EXPECT_EQ(pmm_free_pages(), before - 256);
+	page_set_free_all(s);
+	KT_EXPECT_EQ(pmm_free_pages(), before);
+}
+
+void check_alignment(void)
+{
+	for (uint64_t align = 1; align <= 512; align *= 2) {
+		paddr_t one = page_alloc_aligned(1, align);
+		paddr_t run = page_alloc_aligned(3, align);
+		KT_ASSERT_NE(one, PHYS_NONE);
+		KT_ASSERT_NE(run, PHYS_NONE);
+		KT_EXPECT_TRUE(IS_ALIGNED(one, align * PAGE_SIZE));
+		KT_EXPECT_TRUE(IS_ALIGNED(run, align * PAGE_SIZE));
+		KT_EXPECT_TRUE(pages_are_allowed(one, 1));
+		KT_EXPECT_TRUE(pages_are_allowed(run, 3));
+		page_free(one, 1);
+		page_free(run, 3);
+	}
+}
+
+void take_contiguous_runs(struct page_set *s)
+{
+	uint64_t sizes[] = { 2, 5, 16, 63, 64, 65, 512, 1000 };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(sizes); i++) {
+		paddr_t pa = page_alloc(sizes[i]);
+		KT_ASSERT_NE(pa, PHYS_NONE);
+		KT_EXPECT_TRUE(pages_are_allowed(pa, sizes[i]));
+		KT_EXPECT_TRUE(page_set_add(s, pa, sizes[i]));
+	}
+}
+
+uint64_t check_every_page_is_handed_out(struct page_set *s)
+{
+	uint64_t free = pmm_free_pages(), bad;
+
+	KT_EXPECT_EQ(drain_pages(s, &bad), free);
+	KT_EXPECT_EQ(bad, 0);
+	return free;
+}
+
+void drain_and_check_exhausted(struct page_set *s)
+{
+	uint64_t bad;
+
+	drain_pages(s, &bad);
+	KT_EXPECT_EQ(pmm_free_pages(), 0);
+	KT_EXPECT_EQ(page_alloc(1), PHYS_NONE);
+}
+
+void check_frees_are_reused_lifo(struct page_set *s, paddr_t *a,
+				 paddr_t *b)
+{
+	*a = page_set_next(s, s->base);
+	*b = page_set_next(s, *a + PAGE_SIZE);
+	page_set_remove(s, *a, 1);
+	page_set_remove(s, *b, 1);
+	page_free(*a, 1);
+	page_free(*b, 1);
+	KT_EXPECT_EQ(pmm_free_pages(), 2);
+	KT_EXPECT_EQ(page_alloc(1), *b);
+	KT_EXPECT_EQ(page_alloc(1), *a);
+	KT_EXPECT_EQ(page_alloc(1), PHYS_NONE);
+}
+
+void check_double_free_panics(const char *free_fn, const char *why)
+{
+	expect_panic("%s", why);
+	paddr_t pa = page_alloc(1);
+
+	expect_panic("%s: page %#lx %s", free_fn, (unsigned long)pa, why);
+	page_free(pa, 1);
+	page_free(pa, 1);
+}
+
+void check_unaligned_free_panics(const char *free_fn)
+{
+	expect_panic("is not page aligned");
+	paddr_t pa = page_alloc(1);
+
+	page_free(pa, 1);
+	expect_panic("%s: page %#lx is not page aligned", free_fn,
+		     (unsigned long)(pa + 8));
+	page_free(pa + 8, 1);
+}
+
+/* A variable of the kernel image, to find one of its pages by. */
+static uint64_t in_the_kernel_image;
+
+void check_freeing_the_kernel_panics(const char *free_fn)
+{
+	paddr_t kernel = ALIGN_DOWN(virt_to_phys(&in_the_kernel_image),
+				    PAGE_SIZE);
+
+	expect_panic("%s: page %#lx is outside the memory this allocator "
+		     "manages", free_fn, (unsigned long)kernel);
+	page_free(kernel, 1);
+}
+
+void check_the_lock_is_free_after_a_panic(const struct spinlock *lock)
+{
+	KT_EXPECT_FALSE(spin_is_locked(lock));
+	KT_EXPECT_EQ(spin_held_count(), 0);
+	paddr_t pa = page_alloc(1);
+	KT_EXPECT_NE(pa, PHYS_NONE);
+	page_free(pa, 1);
+}
+
+/* ---- A random sequence of allocations and frees ------------------------- */
+
+void random_test_start(struct random_test *t, struct page_set *held_pages)
+{
+	t->seed = 0x5eed;
+	t->bad = 0;
+	t->free_at_start = pmm_free_pages();
+	t->held_pages = held_pages;
+	memset(t->slot, 0, sizeof(t->slot));
+}
+
+struct held_run *random_slot(struct random_test *t)
+{
+	return &t->slot[random_below(&t->seed, ARRAY_SIZE(t->slot))];
+}
+
+void random_release(struct random_test *t, struct held_run *run,
+		    uint64_t keep)
+{
+	paddr_t pa = run->pa + keep * PAGE_SIZE;
+	uint64_t n = run->n - keep;
+
+	page_free(pa, n);
+	page_set_remove(t->held_pages, pa, n);
+	run->n = keep;
+}
+
+bool random_free_count_is_right(const struct random_test *t)
+{
+	return pmm_free_pages() == t->free_at_start - t->held_pages->count;
+}
+
+void random_test_end(struct random_test *t)
+{
+	KT_EXPECT_EQ(t->bad, 0);
+	page_set_free_all(t->held_pages);       /* the runs still held */
+	KT_EXPECT_EQ(pmm_free_pages(), t->free_at_start);
 }
