@@ -62,8 +62,16 @@ $(OBJDIR)/%.S.o: %.S
 
 -include $(KERNEL_OBJS:.o=.d)
 
-# The heap trace test embeds the traces with .incbin, which -MMD cannot see.
-$(OBJDIR)/tests/kernel/heap_trace_test.c.o: $(wildcard tests/heap/traces/*.trace)
+# The heap trace test embeds the traces, packed, with .incbin (which -MMD
+# cannot see).
+HEAP_TRACE_DIR := $(BUILD)/heap-traces
+HEAP_TRACES    := $(patsubst tests/heap/traces/%.trace,$(HEAP_TRACE_DIR)/%.tpk,$(wildcard tests/heap/traces/*.trace))
+$(HEAP_TRACE_DIR)/%.tpk: tests/heap/traces/%.trace tests/heap/pack_traces.py
+	@mkdir -p $(dir $@)
+	@echo "  PACK    $<"
+	$(Q)python3 tests/heap/pack_traces.py $< $@
+$(OBJDIR)/tests/kernel/heap_trace_test.c.o: $(HEAP_TRACES)
+$(OBJDIR)/tests/kernel/heap_trace_test.c.o: CFLAGS += -DHEAP_TRACE_DIR='"$(HEAP_TRACE_DIR)"'
 
 # ---- Running it --------------------------------------------------------------
 

@@ -26,16 +26,17 @@
 #include "tests/heap/trace.h"
 
 /*
- * The trace files, as they are, in .rodata. The path is relative to the
- * top of the tree, where make runs the compiler. (make does not know
- * about this dependency: after regenerating the traces, touch this file.)
+ * The traces in .rodata, packed (tests/heap/pack_traces.py: a quarter of
+ * the text's size, and every byte of the kernel is loaded at every boot).
+ * The Makefile packs tests/heap/traces/NAME.trace into
+ * HEAP_TRACE_DIR/NAME.tpk, a path relative to the top of the tree.
  */
 #define TRACE_FILE(name)                                                     \
 	extern const char trace_##name##_start[], trace_##name##_end[];      \
 	__asm__(".pushsection .rodata\n"                                     \
 		".balign 8\n"                                                \
 		"trace_" #name "_start:\n"                                   \
-		".incbin \"tests/heap/traces/" #name ".trace\"\n"            \
+		".incbin \"" HEAP_TRACE_DIR "/" #name ".tpk\"\n"             \
 		"trace_" #name "_end:\n"                                     \
 		".popsection\n")
 
