@@ -16,9 +16,9 @@
 #include "kernel/errno.h"
 #include "mm/fdt.h"
 #include "mm/memmap.h"
+#include "tests/host/blob.h"
 #include "tests/host/tap.h"
 
-#define FIXTURES "tests/host/fixtures/"
 
 /* Header field offsets, for tests that damage a header. */
 #define HDR_TOTALSIZE           4
@@ -214,41 +214,6 @@ static uint8_t *typical_blob(size_t *size)
 }
 
 /* ---- Helpers ------------------------------------------------------------ */
-
-static uint8_t *load_fixture(const char *name, size_t *size)
-{
-	char path[256];
-	FILE *f;
-	long len;
-	uint8_t *blob;
-
-	snprintf(path, sizeof(path), FIXTURES "%s", name);
-	f = fopen(path, "rb");
-	if (!f) {
-		TAP_FAIL("cannot open %s (run from the top of the tree)", path);
-		return NULL;
-	}
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	blob = malloc(len);
-	if (fread(blob, 1, len, f) != (size_t)len) {
-		TAP_FAIL("cannot read %s", path);
-		free(blob);
-		blob = NULL;
-	}
-	fclose(f);
-	*size = len;
-	return blob;
-}
-
-static uint8_t *copy_of(const uint8_t *blob, size_t size)
-{
-	uint8_t *copy = malloc(size ? size : 1);
-
-	memcpy(copy, blob, size);
-	return copy;
-}
 
 /* Validate, then read the memory map into `map` (blob at blob_pa). */
 static int parse(const uint8_t *blob, size_t size, paddr_t blob_pa,
@@ -1292,36 +1257,6 @@ TAP_TEST(every_shorter_struct_or_strings_block_is_safe)
 
 static uint64_t rng_state = 0x2545f4914f6cdd1d;
 
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1d;
-}
-
-/* Flip 1-4 random bytes, half the time inside the header or the first
- * part of the struct block, where the damage is most interesting. */
-static void random_flips(const uint8_t *orig, size_t size, unsigned rounds,
-			 unsigned *accepted)
-{
-	for (unsigned i = 0; i < rounds; i++) {
-		uint8_t *copy = copy_of(orig, size);
-		unsigned flips = 1 + rng() % 4;
-
-		for (unsigned f = 0; f < flips; f++) {
-			size_t where = (rng() % 2 ? rng() % 256 : rng()) % size;
-
-			if (rng() % 3)
-				copy[where] = (uint8_t)rng();
-			else
-				copy[where] ^= 1u << (rng() % 8);       /* one bit */
-		}
-		*accepted += exercise(copy, size) == 0;
-		free(copy);
-	}
-}
-
 TAP_TEST(random_byte_flips_are_safe)
 {
 	const char *names[] = { "opensbi-128m-append.dtb", "virt-smp4.dtb" };
@@ -1334,7 +1269,8 @@ TAP_TEST(random_byte_flips_are_safe)
 
 		if (!blob)
 			return;
-		random_flips(blob, size, 3000, &accepted);
+		accepted += random_flips(blob, size, 3000, 256, &rng_state,
+					 exercise);
 		rounds += 3000;
 		free(blob);
 	}
@@ -1355,7 +1291,8 @@ TAP_TEST(random_byte_flips_are_safe)
 		b_end();
 		b_memreserve(0x87000000, 0x1000);
 		blob = b_finish(&size);
-		random_flips(blob, size, 3000, &accepted);
+		accepted += random_flips(blob, size, 3000, 256, &rng_state,
+					 exercise);
 		rounds += 3000;
 		free(blob);
 	}

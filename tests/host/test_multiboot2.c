@@ -16,9 +16,9 @@
 #include "kernel/errno.h"
 #include "mm/memmap.h"
 #include "mm/multiboot2.h"
+#include "tests/host/blob.h"
 #include "tests/host/tap.h"
 
-#define FIXTURES "tests/host/fixtures/"
 #define INFO_PA  0x168630       /* where GRUB put the fixtures' blocks */
 
 static struct memmap map;       /* ~7 KiB: not on the stack */
@@ -161,41 +161,6 @@ static uint8_t *b_grub_like(const struct mb2_entry *e, unsigned n,
 }
 
 /* ---- Helpers ------------------------------------------------------------- */
-
-static uint8_t *load_fixture(const char *name, size_t *size)
-{
-	char path[256];
-	FILE *f;
-	long len;
-	uint8_t *blob;
-
-	snprintf(path, sizeof(path), FIXTURES "%s", name);
-	f = fopen(path, "rb");
-	if (!f) {
-		TAP_FAIL("cannot open %s (run from the top of the tree)", path);
-		return NULL;
-	}
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	blob = malloc(len);
-	if (fread(blob, 1, len, f) != (size_t)len) {
-		TAP_FAIL("cannot read %s", path);
-		free(blob);
-		blob = NULL;
-	}
-	fclose(f);
-	*size = len;
-	return blob;
-}
-
-static uint8_t *copy_of(const uint8_t *blob, size_t size)
-{
-	uint8_t *copy = malloc(size ? size : 1);
-
-	memcpy(copy, blob, size);
-	return copy;
-}
 
 /* Validate, then read the memory map into `map`. */
 static int parse(const uint8_t *blob, size_t size, const char **err)
@@ -692,36 +657,6 @@ TAP_TEST(every_truncation_is_rejected)
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15;
 
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1d;
-}
-
-/* Flip 1-4 random bytes, half the time among the header and the first
- * tags (up to and including the memory map), where damage bites most. */
-static void random_flips(const uint8_t *orig, size_t size, unsigned rounds,
-			 unsigned *accepted)
-{
-	for (unsigned i = 0; i < rounds; i++) {
-		uint8_t *copy = copy_of(orig, size);
-		unsigned flips = 1 + rng() % 4;
-
-		for (unsigned f = 0; f < flips; f++) {
-			size_t where = (rng() % 2 ? rng() % 320 : rng()) % size;
-
-			if (rng() % 3)
-				copy[where] = (uint8_t)rng();
-			else
-				copy[where] ^= 1u << (rng() % 8);
-		}
-		*accepted += exercise(copy, size) == 0;
-		free(copy);
-	}
-}
-
 TAP_TEST(random_byte_flips_are_safe)
 {
 	unsigned accepted = 0, rounds = 0;
@@ -733,7 +668,8 @@ TAP_TEST(random_byte_flips_are_safe)
 
 		if (!blob)
 			return;
-		random_flips(blob, size, 3000, &accepted);
+		accepted += random_flips(blob, size, 3000, 320, &rng_state,
+					 exercise);
 		rounds += 3000;
 		free(blob);
 	}
@@ -747,7 +683,8 @@ TAP_TEST(random_byte_flips_are_safe)
 		b_module(0x400000, 0x480000, "initrd");
 		b_mmap(qemu_5g, ARRAY_SIZE(qemu_5g));
 		blob = b_finish(&size);
-		random_flips(blob, size, 3000, &accepted);
+		accepted += random_flips(blob, size, 3000, 320, &rng_state,
+					 exercise);
 		rounds += 3000;
 		free(blob);
 	}
