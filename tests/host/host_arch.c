@@ -15,6 +15,8 @@
 
 #include "kernel/arch.h"
 #include "kernel/panic.h"
+#include "mm/memmap.h"
+#include "mm/page_alloc.h"
 #include "tests/host/host.h"
 
 uintptr_t direct_map_offset;
@@ -37,6 +39,16 @@ void *host_ram_init(paddr_t base, uint64_t size)
 	arena_size = size;
 	direct_map_offset = (uintptr_t)arena - (uintptr_t)base;
 	return arena;
+}
+
+void host_boot_page_allocator(struct memmap *map, paddr_t base,
+			      uint64_t size, const char *pmm)
+{
+	host_ram_init(base, size);
+	memmap_init(map);
+	memmap_add_ram(map, base, size);
+	memmap_finalize(map);
+	pmm_init(map, pmm);
 }
 
 paddr_t virt_to_phys(const void *va)

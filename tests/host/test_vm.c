@@ -32,11 +32,7 @@ static void start(void)
 	static bool booted;
 
 	if (!booted) {
-		host_ram_init(RAM_BASE, RAM_SIZE);
-		memmap_init(&map);
-		memmap_add_ram(&map, RAM_BASE, RAM_SIZE);
-		memmap_finalize(&map);
-		pmm_init(&map, "bitmap");
+		host_boot_page_allocator(&map, RAM_BASE, RAM_SIZE, "bitmap");
 		booted = true;
 	}
 	host_large_page_levels = (1 << 1) | (1 << 2);
