@@ -189,15 +189,16 @@ bench: $(BUILD)/bench/pmm_bench $(BUILD)/bench/heap_bench
 	$(BUILD)/bench/heap_bench $(wildcard tests/heap/traces/*.trace)
 # ---- end of benchmarks --------------------------------------------------------
 
-# ---- Fuzzing: make fuzz [FUZZ_SECONDS=60], make fuzz-smoke ---------------------
+# ---- Fuzzing: make fuzz [FUZZ_SECONDS=60 | FUZZ_RUNS=N], make fuzz-smoke -------
 # libFuzzer targets for the parsers and allocators of mm/, under ASan and
 # UBSan, each checked against a model (tests/fuzz/README.md). "make fuzz"
-# runs every target FUZZ_SECONDS seconds, FUZZ_JOBS targets at a time, and
-# prints executions and crashes per target; "make fuzz-smoke" is the short
+# runs every target FUZZ_SECONDS seconds (or FUZZ_RUNS executions),
+# FUZZ_JOBS targets at a time, and prints executions and crashes per target; "make fuzz-smoke" is the short
 # fixed-seed run for CI. Crash inputs go to build/fuzz/crashes/<target>/,
 # and either target then exits non-zero.
 FUZZ_CC      := clang
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= $(if $(FUZZ_RUNS),0,60)
+FUZZ_RUNS    ?=
 FUZZ_JOBS    ?= 2
 FUZZ_FLAGS   ?=
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. -MMD -MP \
@@ -244,7 +245,8 @@ fuzz-build: $(FUZZ_BINS)
 
 fuzz: fuzz-build
 	python3 tests/fuzz/run-fuzz --build-dir $(BUILD) --seconds $(FUZZ_SECONDS) \
-		--parallel $(FUZZ_JOBS) $(FUZZ_FLAGS) $(FUZZ_TARGETS)
+		$(if $(FUZZ_RUNS),--runs $(FUZZ_RUNS)) --parallel $(FUZZ_JOBS) \
+		$(FUZZ_FLAGS) $(FUZZ_TARGETS)
 
 fuzz-smoke: fuzz-build
 	python3 tests/fuzz/run-fuzz --build-dir $(BUILD) --smoke \
