@@ -1,4 +1,5 @@
 /* Parsing the kernel command line: space-separated "key=value" words. */
+#include "kernel/errno.h"
 #include "kernel/kernel.h"
 #include "kernel/string.h"
 
@@ -18,11 +19,11 @@ static size_t word_length(const char *s)
 	return n;
 }
 
-bool cmdline_get(const char *cmdline, const char *key, char *out,
-		 size_t out_size)
+int cmdline_get(const char *cmdline, const char *key, char *out,
+		size_t out_size)
 {
 	size_t key_len = strlen(key);
-	bool found = false;
+	int found = -ENOENT;
 
 	/* The last occurrence wins, as on Linux. */
 	for (const char *w = skip_spaces(cmdline); *w; w = skip_spaces(w)) {
@@ -30,11 +31,15 @@ bool cmdline_get(const char *cmdline, const char *key, char *out,
 		if (n >= key_len && strncmp(w, key, key_len) == 0 &&
 		    (n == key_len || w[key_len] == '=')) {
 			size_t vlen = n == key_len ? 0 : n - key_len - 1;
-			if (vlen + 1 > out_size)
-				return false;
-			memcpy(out, w + n - vlen, vlen);
-			out[vlen] = '\0';
-			found = true;
+			if (vlen + 1 > out_size) {
+				if (out_size > 0)
+					out[0] = '\0';
+				found = -E2BIG;
+			} else {
+				memcpy(out, w + n - vlen, vlen);
+				out[vlen] = '\0';
+				found = 0;
+			}
 		}
 		w += n;
 	}

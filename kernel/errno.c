@@ -12,6 +12,7 @@ const char *error_name(int err)
 	case EFAULT:    return "address outside managed memory";
 	case EBUSY:     return "already in use";
 	case ENOENT:    return "not found";
+	case E2BIG:     return "value too long";
 	default:        return "unknown error";
 	}
 }

@@ -9,6 +9,7 @@
 #define EFAULT    5  /* address outside any region we manage */
 #define EBUSY     6  /* already allocated / already reserved */
 #define ENOENT    7  /* not found */
+#define E2BIG     8  /* a value does not fit the buffer given for it */
 
 /* A short description of an error code (positive or negative). */
 const char *error_name(int err);

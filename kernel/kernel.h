@@ -14,11 +14,13 @@ noreturn void kernel_main(void);
 extern struct memmap boot_memmap;
 
 /*
- * Find "key=value" on the kernel command line and copy value into out.
- * A bare "key" yields "". Returns false if key is absent or value does
- * not fit in out.
+ * Find "key=value" on the kernel command line and copy value into out
+ * (the last one if key is given twice; a bare "key" yields ""). Returns 0,
+ * -ENOENT if key is absent, or -E2BIG if the value does not fit in out
+ * (out is then ""): a caller must not mistake a value it cannot hold for
+ * no value at all.
  */
-bool cmdline_get(const char *cmdline, const char *key, char *out,
-		 size_t out_size);
+int cmdline_get(const char *cmdline, const char *key, char *out,
+		size_t out_size);
 
 #endif

@@ -136,7 +136,7 @@ static void load_nonce(void)
 	char text[NONCE_MAX + 1];
 
 	boot_nonce[0] = '\0';
-	if (!cmdline_get(arch_cmdline(), "ktap_nonce", text, sizeof(text)))
+	if (cmdline_get(arch_cmdline(), "ktap_nonce", text, sizeof(text)) != 0)
 		return;
 	for (const char *c = text; *c; c++)
 		if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f') ||

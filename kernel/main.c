@@ -64,11 +64,14 @@ static void setup_page_allocator(void)
 {
 	char name[32] = "";
 
-	cmdline_get(arch_cmdline(), "pmm", name, sizeof(name));
+	if (cmdline_get(arch_cmdline(), "pmm", name, sizeof(name)) == -E2BIG)
+		panic("boot: pmm= is longer than %lu characters (it must be "
+		      "bump, bitmap, freelist or buddy)",
+		      (unsigned long)sizeof(name) - 1);
 	pmm_init(&boot_memmap, name);
 }
 
-static void run_tests_and_exit(const char *patterns)
+static noreturn void run_tests_and_exit(const char *patterns)
 {
 	int failed = ktest_run(patterns);
 
@@ -87,9 +90,17 @@ noreturn void kernel_main(void)
 	boot_step("kernel page table", vm_kernel_init);
 	boot_step("other CPUs", smp_init);
 
-	if (cmdline_get(arch_cmdline(), "test", tests, sizeof(tests)))
+	switch (cmdline_get(arch_cmdline(), "test", tests, sizeof(tests))) {
+	case 0:
 		run_tests_and_exit(tests);
-	monitor_run();
+	case -E2BIG:
+		/* Not the monitor: a grader waiting for tests would hang. */
+		panic("kernel_main: test= is longer than %lu characters; name "
+		      "fewer patterns or use wildcards",
+		      (unsigned long)sizeof(tests) - 1);
+	default:
+		monitor_run();
+	}
 }
 
 static void cmd_meminfo(int argc, char **argv)

@@ -189,8 +189,8 @@ int __wrap_ktest_run(const char *patterns)
 	if (fault("fake_pass"))
 		return 0;
 	if (fault("canned_ok") || fault("replayed") || fault("forged")) {
-		if (!cmdline_get(arch_cmdline(), "ktap_nonce", nonce,
-				 sizeof(nonce)))
+		if (cmdline_get(arch_cmdline(), "ktap_nonce", nonce,
+				sizeof(nonce)) != 0)
 			nonce[0] = '\0';
 		fabricate(patterns, fault("canned_ok") ? NULL :
 			  fault("replayed") ? OLD_NONCE : nonce);

@@ -91,15 +91,20 @@ TAP_TEST(command_line)
 {
 	char v[16];
 
-	TAP_EXPECT(cmdline_get("pmm=bitmap test=bump*", "test", v, sizeof(v)));
+	TAP_EXPECT(cmdline_get("pmm=bitmap test=bump*", "test", v, sizeof(v)) == 0);
 	TAP_EXPECT(strcmp(v, "bump*") == 0);
-	TAP_EXPECT(cmdline_get("  pmm=bitmap  ", "pmm", v, sizeof(v)));
+	TAP_EXPECT(cmdline_get("  pmm=bitmap  ", "pmm", v, sizeof(v)) == 0);
 	TAP_EXPECT(strcmp(v, "bitmap") == 0);
-	TAP_EXPECT(cmdline_get("quiet", "quiet", v, sizeof(v)) && v[0] == '\0');
-	TAP_EXPECT(!cmdline_get("testing=1", "test", v, sizeof(v)));
-	TAP_EXPECT(!cmdline_get("", "test", v, sizeof(v)));
-	TAP_EXPECT(cmdline_get("a=1 a=2", "a", v, sizeof(v)) && strcmp(v, "2") == 0);
-	TAP_EXPECT(!cmdline_get("a=0123456789abcdefXYZ", "a", v, sizeof(v)));
+	TAP_EXPECT(cmdline_get("quiet", "quiet", v, sizeof(v)) == 0 && v[0] == '\0');
+	TAP_EXPECT(cmdline_get("testing=1", "test", v, sizeof(v)) == -ENOENT);
+	TAP_EXPECT(cmdline_get("", "test", v, sizeof(v)) == -ENOENT);
+	TAP_EXPECT(cmdline_get("a=1 a=2", "a", v, sizeof(v)) == 0 && strcmp(v, "2") == 0);
+	/* Too long is not "absent": 15 characters fit in 16 bytes, 16 do not. */
+	TAP_EXPECT(cmdline_get("a=0123456789abcde", "a", v, sizeof(v)) == 0);
+	TAP_EXPECT(cmdline_get("a=0123456789abcdef", "a", v, sizeof(v)) == -E2BIG);
+	TAP_EXPECT(v[0] == '\0');
+	TAP_EXPECT(cmdline_get("a=0123456789abcdefXYZ a=1", "a", v, sizeof(v)) == 0);
+	TAP_EXPECT(cmdline_get("a=1 a=0123456789abcdefXYZ", "a", v, sizeof(v)) == -E2BIG);
 }
 
 TAP_TEST(error_names)

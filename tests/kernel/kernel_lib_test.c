@@ -2,6 +2,7 @@
  * The kernel library on the real target: formatting, string functions and
  * command-line parsing must behave the same under the cross compiler.
  */
+#include "kernel/errno.h"
 #include "kernel/kernel.h"
 #include "kernel/ktest.h"
 #include "kernel/string.h"
@@ -41,7 +42,9 @@ KTEST(kernel_lib, glob_and_cmdline)
 
 	KT_EXPECT_TRUE(glob_match("bit*", "bitmap"));
 	KT_EXPECT_FALSE(glob_match("bit", "bitmap"));
-	KT_EXPECT_TRUE(cmdline_get("pmm=freelist test=a,b", "test", v, sizeof(v)));
+	KT_EXPECT_EQ(cmdline_get("pmm=freelist test=a,b", "test", v, sizeof(v)), 0);
 	KT_EXPECT_STREQ(v, "a,b");
-	KT_EXPECT_FALSE(cmdline_get("pmm=freelist", "test", v, sizeof(v)));
+	KT_EXPECT_EQ(cmdline_get("pmm=freelist", "test", v, sizeof(v)), -ENOENT);
+	KT_EXPECT_EQ(cmdline_get("pmm=0123456789abcdef", "pmm", v, sizeof(v)),
+		     -E2BIG);
 }

@@ -60,7 +60,7 @@ static uint64_t seed_from_cmdline(void)
 	char text[24];
 	uint64_t seed;
 
-	if (cmdline_get(arch_cmdline(), "verify_seed", text, sizeof(text)) &&
+	if (cmdline_get(arch_cmdline(), "verify_seed", text, sizeof(text)) == 0 &&
 	    parse_size(text, &seed))
 		return seed;
 	return 1;
