@@ -12,6 +12,9 @@
  *                  .data, .bss     rw-   but for the boot stack's guard
  *                                        page, left unmapped
  *   direct map     all RAM         rw-   phys_to_virt(pa) = pa + offset
+ *                  but the image's r--   its .text and .rodata, so that
+ *                  text and rodata       they cannot be written through
+ *                                        the direct map either
  *   devices        arch_kernel_mappings() (e.g. the RISC-V UART)
  *
  * All of it is global: the same in every address space to come.
@@ -60,18 +63,24 @@ static void map_image(struct vm_space *vs)
 /*
  * The direct map covers RAM, not the whole physical address space, so a
  * stray pointer into a hole faults. boot_memmap.ram is raw (unsorted,
- * maybe overlapping): a memory map with RAM and no reservations
- * normalises it into sorted, disjoint, page-aligned ranges.
+ * maybe overlapping): a memory map of that RAM normalises it into
+ * sorted, disjoint, page-aligned ranges. The image's text and rodata are
+ * reserved in it and mapped read-only on their own: writable there, they
+ * would be one phys_to_virt() away from being overwritten, W^X or not.
  */
 static void map_ram(struct vm_space *vs)
 {
 	static struct memmap ram;       /* too big for the stack */
+	paddr_t ro_start = virt_to_phys(_kernel_start);
+	paddr_t ro_end = virt_to_phys(_rodata_end);
 
 	memmap_init(&ram);
 	for (unsigned i = 0; i < boot_memmap.nram; i++) {
 		const struct mem_range *r = &boot_memmap.ram[i];
 		memmap_add_ram(&ram, r->base, r->end - r->base);
 	}
+	memmap_add_reserved(&ram, ro_start, ro_end - ro_start,
+			    "kernel text and rodata");
 	if (memmap_finalize(&ram) < 0)
 		panic("vm_kernel_init: too many RAM ranges");
 	for (unsigned i = 0; i < ram.nusable; i++) {
@@ -79,6 +88,9 @@ static void map_ram(struct vm_space *vs)
 		kernel_map(vs, "direct map", (uintptr_t)phys_to_virt(base),
 			   base, ram.usable[i].end - base, VM_WRITE);
 	}
+	kernel_map(vs, "direct map of the kernel's text and rodata",
+		   (uintptr_t)phys_to_virt(ro_start), ro_start,
+		   ro_end - ro_start, 0);
 }
 /* END SOLUTION */
 

@@ -312,6 +312,29 @@ KTEST(vm, kernel_data_and_bss_are_read_write)
 	KT_EXPECT_EQ(kernel_perm((uintptr_t)boot_stack), RW);
 }
 
+/* The R, W and X bits of the direct map's page for kernel address va. */
+static unsigned direct_map_perm(const void *va)
+{
+	paddr_t pa = virt_to_phys(va);
+	unsigned perm = 0;
+
+	require_kernel_space();
+	KT_ASSERT_EQ(vm_translate(&kernel_space, (uintptr_t)phys_to_virt(pa),
+				  &perm), pa);
+	return perm & RWX;
+}
+
+KTEST(vm, direct_map_of_the_image_text_and_rodata_is_read_only)
+{
+	KT_EXPECT_EQ(direct_map_perm(_kernel_start), VM_READ);
+	KT_EXPECT_EQ(direct_map_perm(vm_map), VM_READ);
+	KT_EXPECT_EQ(direct_map_perm(&a_constant), VM_READ);
+	KT_EXPECT_EQ(direct_map_perm((void *)((uintptr_t)_rodata_end - 1)),
+		     VM_READ);
+	KT_EXPECT_EQ(direct_map_perm(_rodata_end), RW);
+	KT_EXPECT_EQ(direct_map_perm(&a_variable), RW);
+}
+
 KTEST(vm, boot_stack_guard_is_unmapped)
 {
 	require_kernel_space();
@@ -443,6 +466,16 @@ KTEST_SHOULD_PANIC(vm, writing_text_faults)
 	require_kernel_space();
 	KT_PANIC_MESSAGE_CONTAINS("page fault");
 	*p = *p;                /* the same byte: harmless if it works */
+}
+
+KTEST_SHOULD_PANIC(vm, writing_text_through_the_direct_map_faults)
+{
+	volatile uint8_t *p = phys_to_virt(virt_to_phys((const void *)
+							 (uintptr_t)vm_map));
+
+	require_kernel_space();
+	KT_PANIC_MESSAGE_CONTAINS("page fault");
+	*p = *p;
 }
 
 KTEST_SHOULD_PANIC(vm, writing_rodata_faults)
