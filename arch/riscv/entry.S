@@ -17,6 +17,19 @@
 	.section .text.boot, "ax"
 	.globl _start
 _start:
+	/*
+	 * Only one hart may boot the kernel. OpenSBI 1.1 with fw_jump
+	 * sometimes lets a second hart in here as well (seen under QEMU
+	 * 7.2 with -smp 4: two banners, then a fault at pc 0), so the
+	 * first to swap a 1 into boot_lottery wins, as in Linux's head.S.
+	 * The others touch nothing (no stack, no .bss) and hand themselves
+	 * back to SBI: stopped, smp_init() can start them like the rest.
+	 */
+	la	t0, boot_lottery
+	li	t1, 1
+	amoswap.w t1, t1, (t0)
+	bnez	t1, lost_lottery
+
 	mv	s0, a0                  /* hart id: keep across calls */
 	mv	s1, a1                  /* device tree physical address */
 	csrw	sie, zero               /* no interrupts until we ask */
@@ -56,6 +69,14 @@ start_high:
 start_high_addr:
 	.dword	start_high
 
+lost_lottery:
+	csrw	sie, zero
+	li	a7, 0x48534d            /* SBI extension HSM */
+	li	a6, 1                   /* HART_STOP: returns only on error */
+	ecall
+5:	wfi                             /* no HSM: park here for good */
+	j	5b
+
 /*
  * Where the other harts start (arch/riscv/smp.c asks SBI to start them
  * here): S-mode, MMU off, a0 = hart id, a1 = the argument we gave SBI,
@@ -93,6 +114,12 @@ secondary_high:
 	.balign 8
 secondary_high_addr:
 	.dword	secondary_high
+
+/* In .data, not .bss: the winner clears .bss after the draw. */
+	.section .data
+	.balign 4
+boot_lottery:
+	.word	0
 
 /* The final page table leaves the guard page unmapped (mm/vm_kernel.c),
  * so running off the bottom of the stack faults instead of overwriting
